@@ -1,0 +1,216 @@
+"""What the simulator remembers about messages, button presses and chat actions.
+
+These records are the simulator's public read side: `sim.chat(chat_id)` returns the bot's
+`SentMessage`s with their current content, every edit made to them and whether they were
+deleted, so a test can assert on what a user would have seen and on how it got there.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiebot.sim.telegram.files import FileRecord
+
+
+@dataclass(frozen=True)
+class MessageEdit:
+    """One successful edit: the method and the message's content right after it."""
+
+    at: float
+    method: str
+    text: str | None
+    caption: str | None
+    reply_markup: dict[str, Any] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "method": self.method,
+            "text": self.text,
+            "caption": self.caption,
+            "reply_markup": self.reply_markup,
+        }
+
+
+@dataclass
+class SentMessage:
+    """A message in a chat, sent by the bot (`outgoing`) or by a user, in its current state.
+
+    `kind` is text, photo, video, document, sticker, voice or invoice; `file` is the stored
+    file behind a media message (`file.size` is its byte count); `media` is the Bot API
+    object for it (the PhotoSize list, Video, Document, ...). `extra` holds the remaining
+    Message fields (invoice, media_group_id, ...); `meta` holds what the simulator knows
+    but the Bot API does not show (an invoice's payload).
+    """
+
+    chat_id: int
+    message_id: int
+    kind: str
+    date: int
+    outgoing: bool
+    sender: dict[str, Any]
+    text: str | None = None
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    caption: str | None = None
+    caption_entities: list[dict[str, Any]] = field(default_factory=list)
+    reply_markup: dict[str, Any] | None = None
+    file: FileRecord | None = None
+    media: Any = None
+    reply_to_message_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    edits: list[MessageEdit] = field(default_factory=list)
+    deleted: bool = False
+    edit_date: int | None = None
+
+    @property
+    def file_size(self) -> int | None:
+        """Bytes of the file behind a media message, None for text."""
+        return None if self.file is None else self.file.size
+
+    @property
+    def file_bytes(self) -> bytes | None:
+        """The bytes behind a media message (what a user would download)."""
+        return None if self.file is None else self.file.blob.data
+
+    @property
+    def inline_keyboard(self) -> list[list[dict[str, Any]]]:
+        """The inline keyboard's rows, empty when the message has none."""
+        if not self.reply_markup:
+            return []
+        rows = self.reply_markup.get("inline_keyboard")
+        return rows if isinstance(rows, list) else []
+
+    def buttons(self) -> list[dict[str, Any]]:
+        """Every inline button, row by row."""
+        return [button for row in self.inline_keyboard for button in row]
+
+    def record_edit(self, method: str) -> None:
+        now = time.time()
+        self.edit_date = int(now)
+        self.edits.append(MessageEdit(now, method, self.text, self.caption, self.reply_markup))
+
+    def to_api(self, chat: dict[str, Any]) -> dict[str, Any]:
+        """The Bot API `Message` object."""
+        message: dict[str, Any] = {
+            "message_id": self.message_id,
+            "from": self.sender,
+            "chat": chat,
+            "date": self.date,
+        }
+        if self.edit_date is not None:
+            message["edit_date"] = self.edit_date
+        if self.text is not None:
+            message["text"] = self.text
+            if self.entities:
+                message["entities"] = self.entities
+        if self.kind not in ("text", "invoice") and self.media is not None:
+            message[self.kind] = self.media
+        if self.caption:
+            message["caption"] = self.caption
+            if self.caption_entities:
+                message["caption_entities"] = self.caption_entities
+        message.update(self.extra)
+        markup = self.reply_markup or {}
+        if "inline_keyboard" in markup:
+            message["reply_markup"] = {"inline_keyboard": markup["inline_keyboard"]}
+        return message
+
+    def to_json(self) -> dict[str, Any]:
+        """The control API's view: current content, file facts, edit history, deletion."""
+        file = None
+        if self.file is not None:
+            file = {
+                "file_id": self.file.file_id,
+                "file_unique_id": self.file.blob.unique_id,
+                "file_path": self.file.file_path,
+                "size": self.file.size,
+                "mime_type": self.file.mime_type,
+                "width": self.file.width,
+                "height": self.file.height,
+            }
+        return {
+            "chat_id": self.chat_id,
+            "message_id": self.message_id,
+            "kind": self.kind,
+            "date": self.date,
+            "outgoing": self.outgoing,
+            "text": self.text,
+            "entities": self.entities,
+            "caption": self.caption,
+            "reply_markup": self.reply_markup,
+            "reply_to_message_id": self.reply_to_message_id,
+            "file": file,
+            "extra": self.extra,
+            "deleted": self.deleted,
+            "edits": [edit.to_json() for edit in self.edits],
+        }
+
+
+@dataclass
+class CallbackQueryRecord:
+    """A button press and, once the bot answers, its answer."""
+
+    id: str
+    chat_id: int
+    message_id: int
+    user_id: int
+    data: str
+    created: float
+    answered: bool = False
+    answer: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "chat_id": self.chat_id,
+            "message_id": self.message_id,
+            "user_id": self.user_id,
+            "data": self.data,
+            "answered": self.answered,
+            "answer": self.answer,
+        }
+
+
+@dataclass(frozen=True)
+class ChatActionRecord:
+    """A sendChatAction call ("typing", "upload_photo", ...)."""
+
+    at: float
+    action: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"at": self.at, "action": self.action}
+
+
+@dataclass
+class PreCheckoutRecord:
+    """A Stars payment waiting for answerPreCheckoutQuery."""
+
+    id: str
+    chat_id: int
+    user: dict[str, Any]
+    currency: str
+    total_amount: int
+    payload: str
+    created: float
+    answered: bool = False
+    ok: bool | None = None
+    error_message: str | None = None
+    charge_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "chat_id": self.chat_id,
+            "user_id": self.user["id"],
+            "currency": self.currency,
+            "total_amount": self.total_amount,
+            "invoice_payload": self.payload,
+            "answered": self.answered,
+            "ok": self.ok,
+            "error_message": self.error_message,
+            "telegram_payment_charge_id": self.charge_id,
+        }
