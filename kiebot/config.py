@@ -22,7 +22,7 @@ from pydantic import SecretStr
 
 from kiebot.errors import KiebotError
 
-T = TypeVar("T")
+N = TypeVar("N", int, float)
 
 LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -107,30 +107,28 @@ class Settings:
         return [s for s in found if s]
 
 
-def _parse_int(low: int, high: int) -> Callable[[str], int]:
-    def parse(raw: str) -> int:
+def _parse_number(kind: type[N], low: N, high: N) -> Callable[[str], N]:
+    """A parser for a whole number (`int`) or a number (`float`) within bounds."""
+    noun = "a whole number" if kind is int else "a number"
+
+    def parse(raw: str) -> N:
         try:
-            value = int(raw)
+            value = kind(raw)
         except ValueError:
-            raise ValueError(f"expected a whole number, got {raw!r}") from None
+            raise ValueError(f"expected {noun}, got {raw!r}") from None
         if not low <= value <= high:
             raise ValueError(f"must be between {low} and {high}, got {value}")
         return value
 
     return parse
+
+
+def _parse_int(low: int, high: int) -> Callable[[str], int]:
+    return _parse_number(int, low, high)
 
 
 def _parse_float(low: float, high: float) -> Callable[[str], float]:
-    def parse(raw: str) -> float:
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ValueError(f"expected a number, got {raw!r}") from None
-        if not low <= value <= high:
-            raise ValueError(f"must be between {low} and {high}, got {value}")
-        return value
-
-    return parse
+    return _parse_number(float, low, high)
 
 
 def _parse_bool(raw: str) -> bool:

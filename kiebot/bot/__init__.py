@@ -1,0 +1,1 @@
+"""The Telegram side: routers, texts, middlewares. Handlers parse, call one service, render."""
