@@ -19,6 +19,7 @@ from aiogram.enums import ParseMode
 from loguru import logger
 from redis.asyncio import Redis
 
+from kiebot.bot.middlewares import LogContextMiddleware
 from kiebot.bot.router import build_router
 from kiebot.config import Settings
 from kiebot.kie import Backoff, KeyPool, KieClient, create_kie_session
@@ -71,6 +72,7 @@ def build_dispatcher(settings: Settings, redis: Redis, kie: KieClient) -> Dispat
     dispatcher = Dispatcher(
         settings=settings, redis=redis, keys=Keys(), scripts=Scripts(redis), kie=kie
     )
+    dispatcher.update.outer_middleware(LogContextMiddleware())
     dispatcher.include_router(build_router())
     return dispatcher
 
