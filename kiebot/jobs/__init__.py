@@ -1,0 +1,1 @@
+"""Jobs: the record, the state machine, the scheduler, the runner, polling, recovery."""
