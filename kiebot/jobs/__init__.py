@@ -1,1 +1,32 @@
 """Jobs: the record, the state machine, the scheduler, the runner, polling, recovery."""
+
+from kiebot.jobs.errors import (
+    InsufficientCredits,
+    InvalidTransition,
+    JobError,
+    JobNotFound,
+    QueueFull,
+    SubmitRateLimited,
+    TooManyActiveJobs,
+)
+from kiebot.jobs.record import Job, JobClass, JobFields, JobStore, new_job_id
+from kiebot.jobs.states import FINAL_STATES, SETTLEMENT, TRANSITIONS, JobState
+
+__all__ = [
+    "FINAL_STATES",
+    "SETTLEMENT",
+    "TRANSITIONS",
+    "InsufficientCredits",
+    "InvalidTransition",
+    "Job",
+    "JobClass",
+    "JobError",
+    "JobFields",
+    "JobNotFound",
+    "JobState",
+    "JobStore",
+    "QueueFull",
+    "SubmitRateLimited",
+    "TooManyActiveJobs",
+    "new_job_id",
+]

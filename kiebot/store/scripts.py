@@ -3,6 +3,11 @@
 Each script is headed by a comment naming its KEYS, ARGV and return value. Registering
 with `register_script` means the client sends EVALSHA and falls back to EVAL after a
 Redis restart has emptied the script cache, so callers never see NOSCRIPT.
+
+Scripts cannot call each other, so the one money movement every credit-moving script
+needs (`kb_move`: balance, held, ledger entry, idempotency key) lives in the library
+file `_money.lua`, prepended to those scripts' source here. A leading underscore marks
+a library: it is never registered alone.
 """
 
 from __future__ import annotations
@@ -17,8 +22,17 @@ def _source(name: str) -> str:
     return resources.files("kiebot.store").joinpath("lua", f"{name}.lua").read_text("utf-8")
 
 
+def _with_money(name: str) -> str:
+    """The script's source after the money library, which it calls as `kb_move`."""
+    return f"{_source('_money')}\n{_source(name)}"
+
+
 class Scripts:
     """The registered scripts; one attribute per `.lua` file."""
 
     def __init__(self, redis: Redis) -> None:
-        self.ledger_apply: AsyncScript = redis.register_script(_source("ledger_apply"))
+        self.ledger_apply: AsyncScript = redis.register_script(_with_money("ledger_apply"))
+        self.account_open: AsyncScript = redis.register_script(_with_money("account_open"))
+        self.job_submit: AsyncScript = redis.register_script(_with_money("job_submit"))
+        self.job_transition: AsyncScript = redis.register_script(_with_money("job_transition"))
+        self.job_set_fields: AsyncScript = redis.register_script(_source("job_set_fields"))

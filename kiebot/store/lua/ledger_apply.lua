@@ -1,4 +1,5 @@
--- Apply one ledger movement to a user's balance, exactly once.
+-- Apply one ledger movement to a user's balance, exactly once (grants, adjustments,
+-- payments: anything that is not a job's reservation). Uses kb_move from _money.lua.
 --
 -- KEYS[1] user hash     (kb:user:{id})       fields balance, held, created_at
 -- KEYS[2] ledger stream (kb:ledger:{id})
@@ -15,22 +16,6 @@
 --   status "duplicate"    the operation key was applied before; nothing changed
 --   status "insufficient" a deduction would take the balance below zero; nothing changed
 
-local existing = redis.call('HGET', KEYS[3], ARGV[1])
-if existing then
-  return {'duplicate', tonumber(redis.call('HGET', KEYS[1], 'balance') or '0'), existing}
-end
-
-local amount = tonumber(ARGV[2])
-local balance = tonumber(redis.call('HGET', KEYS[1], 'balance') or '0')
-if balance + amount < 0 then
-  return {'insufficient', balance, ''}
-end
-
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], 'balance', 0, 'held', 0, 'created_at', ARGV[6])
-end
-balance = redis.call('HINCRBY', KEYS[1], 'balance', amount)
-local entry_id = redis.call('XADD', KEYS[2], '*',
-  'type', ARGV[3], 'amount', amount, 'balance', balance, 'ref', ARGV[4], 'reason', ARGV[5])
-redis.call('HSET', KEYS[3], ARGV[1], entry_id)
-return {'applied', balance, entry_id}
+local status, balance, entry_id = kb_move(KEYS[1], KEYS[2], KEYS[3], ARGV[1],
+  tonumber(ARGV[2]), 0, ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+return {status, balance, entry_id}

@@ -1,0 +1,170 @@
+"""Credits outside jobs: accounts, the starting grant, operator adjustments, the ledger.
+
+Job money (reserve, capture, release) is not here on purpose: it moves inside the job
+scripts (`jobs.record`), in the same Lua call that writes the job's state, so a job and
+its money can never disagree. Every movement, here and there, goes through the one Lua
+function `kb_move` (`store/lua/_money.lua`) with an idempotency key, which keeps a
+user's `balance` equal to the sum of their ledger (DESIGN invariant 1).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+from kiebot.billing.errors import InsufficientBalance
+from kiebot.store.keys import Keys
+from kiebot.store.replies import text, text_map
+from kiebot.store.scripts import Scripts
+
+STARTING_GRANT_OP = "grant:start"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A user's money: `balance` is spendable, `held` is reserved by unfinished jobs."""
+
+    user_id: int
+    balance: int
+    held: int
+    created_at: float
+    banned: bool
+
+    @classmethod
+    def from_hash(cls, user_id: int, data: Mapping[str, str]) -> Account:
+        return cls(
+            user_id=user_id,
+            balance=int(data.get("balance") or 0),
+            held=int(data.get("held") or 0),
+            created_at=float(data.get("created_at") or 0.0),
+            banned=data.get("banned") == "1",
+        )
+
+    def as_dict(self) -> dict[str, int | float | bool]:
+        """The admin API's view (CONTRACT: `user_id`, `balance`, `held`, `banned`, ...)."""
+        return {
+            "user_id": self.user_id,
+            "balance": self.balance,
+            "held": self.held,
+            "banned": self.banned,
+            "created_at": self.created_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One money movement. `time` comes from the stream id (Redis's clock, in ms)."""
+
+    id: str
+    time: float
+    type: str
+    amount: int
+    balance_after: int
+    ref: str
+    reason: str
+
+    @classmethod
+    def from_stream(cls, entry_id: str, data: Mapping[str, str]) -> LedgerEntry:
+        return cls(
+            id=entry_id,
+            time=int(entry_id.split("-", 1)[0]) / 1000,
+            type=data["type"],
+            amount=int(data["amount"]),
+            balance_after=int(data["balance"]),
+            ref=data.get("ref", ""),
+            reason=data.get("reason", ""),
+        )
+
+
+class Billing:
+    """Accounts and operator credit changes; see the module doc for what is elsewhere."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        scripts: Scripts,
+        *,
+        starting_credits: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if starting_credits < 0:
+            raise ValueError("starting_credits cannot be negative")
+        self._redis = redis
+        self._keys = keys
+        self._scripts = scripts
+        self._starting_credits = starting_credits
+        self._clock = clock
+
+    def _money_keys(self, user_id: int) -> list[str]:
+        k = self._keys
+        return [k.user(user_id), k.ledger(user_id), k.applied(user_id)]
+
+    async def ensure_account(self, user_id: int) -> Account:
+        """The user's account, opened with the starting grant on first sight.
+
+        Called on every update by the user middleware, so it is one round trip and no
+        write once the account exists. The grant is given once per Telegram user however
+        many updates race (op key `grant:start`), also to a user an operator credited
+        before they ever wrote to the bot.
+        """
+        args = [repr(self._clock()), str(self._starting_credits)]
+        flat = await self._scripts.account_open(keys=self._money_keys(user_id), args=args)
+        return Account.from_hash(user_id, dict(zip(flat[::2], flat[1::2], strict=True)))
+
+    async def account(self, user_id: int) -> Account | None:
+        data = await self._redis.hgetall(self._keys.user(user_id))
+        return Account.from_hash(user_id, text_map(data)) if data else None
+
+    async def adjust(
+        self, user_id: int, amount: int, *, reason: str, actor: str, op_key: str | None = None
+    ) -> int:
+        """An operator's grant (amount > 0) or deduction (< 0); returns the new balance.
+
+        `op_key` makes a retried request apply once (the admin page sends one per form);
+        without it every call applies, so two deliberate clicks give twice. Keys are
+        namespaced (`adjust:{op_key}`) so no caller can collide with a job's keys. Raises
+        `InsufficientBalance` when a deduction would go below zero: reserved credit
+        (`held`) belongs to running jobs and is not the operator's to take.
+        """
+        if not reason.strip():
+            raise ValueError("an adjustment needs a reason")
+        if amount == 0:
+            raise ValueError("an adjustment of 0 moves nothing")
+        op = f"adjust:{op_key or uuid.uuid4().hex}"
+        args = [op, str(amount), "adjustment", actor, reason.strip(), repr(self._clock())]
+        reply: list[Any] = await self._scripts.ledger_apply(
+            keys=self._money_keys(user_id), args=args
+        )
+        status, balance = reply[0], int(reply[1])
+        if status == "insufficient":
+            raise InsufficientBalance(balance=balance, amount=amount)
+        return balance
+
+    async def ledger(self, user_id: int, limit: int = 20) -> list[LedgerEntry]:
+        """The user's latest ledger entries, newest first."""
+        entries = await self._redis.xrevrange(self._keys.ledger(user_id), count=limit)
+        return [
+            LedgerEntry.from_stream(text(entry_id), text_map(data))
+            for entry_id, data in entries or []
+            if entry_id is not None and data is not None
+        ]
+
+    async def set_banned(self, user_id: int, banned: bool) -> None:
+        """Flag the account (the bot's user middleware refuses a banned user's updates).
+
+        Opens a bare account if there is none, in one transaction, so the record never
+        lacks the money fields; the starting grant still comes with `ensure_account`.
+        """
+        key = self._keys.user(user_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hsetnx(key, "balance", 0)
+            pipe.hsetnx(key, "held", 0)
+            pipe.hsetnx(key, "created_at", repr(self._clock()))
+            pipe.hset(key, "banned", int(banned))
+            await pipe.execute()

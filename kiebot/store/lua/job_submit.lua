@@ -1,0 +1,84 @@
+-- Submit a job: check the user's limits, reserve its price and write the queued record,
+-- all or nothing. Refusals write nothing (beyond trimming expired rate-window entries).
+-- Uses kb_move from _money.lua.
+--
+-- KEYS[1] user hash      (kb:user:{id})
+-- KEYS[2] ledger stream  (kb:ledger:{id})
+-- KEYS[3] applied hash   (kb:applied:{id})
+-- KEYS[4] job hash       (kb:job:{job_id})
+-- KEYS[5] active jobs    (kb:jobs:active, set)
+-- KEYS[6] user's jobs    (kb:user:{id}:jobs, set of unfinished job ids)
+-- KEYS[7] user history   (kb:user:{id}:history, list, newest first)
+-- KEYS[8] class queue    (kb:queue:{class}, list, arrival order)
+-- KEYS[9] user submits   (kb:user:{id}:submits, sorted set: job id -> submit time)
+-- ARGV[1] job id
+-- ARGV[2] now            (unix seconds, float)
+-- ARGV[3] price          (integer credits >= 0)
+-- ARGV[4] max active jobs per user
+-- ARGV[5] max queue length of the class
+-- ARGV[6] rate limit     (submits per window, >= 1)
+-- ARGV[7] rate window    (seconds)
+-- ARGV[8] history cap
+-- ARGV[9..] the job record as field, value pairs (state queued, t_created, t_queued)
+--
+-- Returns one of:
+--   {'ok'}                          reserved, written, enqueued
+--   {'duplicate', field, value...}  the job id was submitted before (a retry): its
+--                                   record as HGETALL; nothing changed
+--   {'too_many_active', limit}
+--   {'rate_limited', retry_after}   retry_after: seconds as a string ("12.500")
+--   {'queue_full'}
+--   {'insufficient', balance}
+
+local unpack = unpack or table.unpack
+local job_id = ARGV[1]
+local now = tonumber(ARGV[2])
+local price = tonumber(ARGV[3])
+
+-- A retry of a submit that already went through returns the job and changes nothing,
+-- even if the first attempt has since filled the user's caps.
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  local record = redis.call('HGETALL', KEYS[4])
+  table.insert(record, 1, 'duplicate')
+  return record
+end
+if redis.call('HEXISTS', KEYS[3], 'reserve:' .. job_id) == 1 then
+  return {'duplicate'}  -- reserved once, record since deleted: never reserve again
+end
+
+local max_active = tonumber(ARGV[4])
+if redis.call('SCARD', KEYS[6]) >= max_active then
+  return {'too_many_active', max_active}
+end
+
+-- Sliding window: entries older than one window no longer count.
+local limit = tonumber(ARGV[6])
+local window = tonumber(ARGV[7])
+redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', now - window)
+local recent = redis.call('ZCARD', KEYS[9])
+if recent >= limit then
+  -- The user may submit again when the entry that keeps them at the limit leaves.
+  local blocking = redis.call('ZRANGE', KEYS[9], recent - limit, recent - limit, 'WITHSCORES')
+  local retry_after = tonumber(blocking[2]) + window - now
+  return {'rate_limited', string.format('%.3f', retry_after)}
+end
+
+if redis.call('LLEN', KEYS[8]) >= tonumber(ARGV[5]) then
+  return {'queue_full'}
+end
+
+local status, balance = kb_move(KEYS[1], KEYS[2], KEYS[3], 'reserve:' .. job_id,
+  -price, price, 'reservation', job_id, '', ARGV[2])
+if status ~= 'applied' then
+  return {'insufficient', balance}
+end
+
+redis.call('HSET', KEYS[4], unpack(ARGV, 9))
+redis.call('SADD', KEYS[5], job_id)
+redis.call('SADD', KEYS[6], job_id)
+redis.call('LPUSH', KEYS[7], job_id)
+redis.call('LTRIM', KEYS[7], 0, tonumber(ARGV[8]) - 1)
+redis.call('RPUSH', KEYS[8], job_id)
+redis.call('ZADD', KEYS[9], ARGV[2], job_id)
+redis.call('EXPIRE', KEYS[9], math.ceil(window) + 1)
+return {'ok'}

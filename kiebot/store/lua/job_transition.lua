@@ -1,0 +1,90 @@
+-- Move a job to a new state, write its fields, and settle its reservation when the new
+-- state is final: all in one step, so a crash never leaves a final job with open money.
+-- The transition table lives in kiebot/jobs/states.py; the caller passes the states this
+-- move is allowed from. Uses kb_move from _money.lua.
+--
+-- KEYS[1] job hash      (kb:job:{job_id})
+-- KEYS[2] active jobs   (kb:jobs:active)
+-- KEYS[3] user's jobs   (kb:user:{id}:jobs)
+-- KEYS[4] class queue   (kb:queue:{class})
+-- KEYS[5] user hash     (kb:user:{id})
+-- KEYS[6] ledger stream (kb:ledger:{id})
+-- KEYS[7] applied hash  (kb:applied:{id})
+-- KEYS[8] optional: task key (kb:task:{task_id}), given when the fields set a task id
+-- ARGV[1] job id
+-- ARGV[2] target state
+-- ARGV[3] now           (unix seconds: t_{state} and updated_at)
+-- ARGV[4] states the move is allowed from, comma-separated (table, narrowed by expected)
+-- ARGV[5] settlement    'capture' | 'release' for a final target state, '' otherwise
+-- ARGV[6] task key TTL  (seconds)
+-- ARGV[7..] fields to write, as field, value pairs
+--
+-- Returns one of:
+--   {'ok', field, value, ...}    moved; the record after the move (HGETALL)
+--   {'same', field, value, ...}  already in this final state (a retried or concurrent
+--                                identical call); nothing changed, nothing settled again
+--   {'invalid', current_state}   the move is not allowed from the current state
+--   {'missing'}                  no such job
+
+local unpack = unpack or table.unpack
+local job_id, target, now, settlement = ARGV[1], ARGV[2], ARGV[3], ARGV[5]
+
+local current = redis.call('HGET', KEYS[1], 'state')
+if not current then
+  return {'missing'}
+end
+if current == target and settlement ~= '' then
+  local record = redis.call('HGETALL', KEYS[1])
+  table.insert(record, 1, 'same')
+  return record
+end
+local allowed = false
+for state in string.gmatch(ARGV[4], '[^,]+') do
+  if state == current then
+    allowed = true
+  end
+end
+if not allowed then
+  return {'invalid', current}
+end
+
+-- Settle first: it is the only step that can refuse, and it must refuse before any write.
+-- The capture or release key makes it exactly once even if the state check were bypassed.
+if settlement ~= '' and redis.call('HEXISTS', KEYS[7], 'reserve:' .. job_id) == 1 then
+  local price = tonumber(redis.call('HGET', KEYS[1], 'price'))
+  local refund = 0
+  if settlement == 'release' then
+    refund = price
+  end
+  local status = kb_move(KEYS[5], KEYS[6], KEYS[7], settlement .. ':' .. job_id,
+    refund, -price, settlement, job_id, '', now)
+  if status == 'insufficient' then
+    return redis.error_reply('held credit is below the price of job ' .. job_id)
+  end
+end
+
+redis.call('HSET', KEYS[1], 'state', target, 't_' .. target, now, 'updated_at', now,
+  unpack(ARGV, 7))
+if current == 'queued' then
+  redis.call('LREM', KEYS[4], 0, job_id)
+end
+if target == 'queued' then
+  -- A job handed back by the runner (submitting -> queued) already waited its turn:
+  -- it goes to the head of the queue, a new one to the tail.
+  if current == 'submitting' then
+    redis.call('LPUSH', KEYS[4], job_id)
+  else
+    redis.call('RPUSH', KEYS[4], job_id)
+  end
+end
+if settlement ~= '' then
+  redis.call('SREM', KEYS[2], job_id)
+  redis.call('SREM', KEYS[3], job_id)
+end
+if KEYS[8] then
+  redis.call('SET', KEYS[8], job_id, 'EX', ARGV[6])
+end
+
+local record = redis.call('HGETALL', KEYS[1])
+table.insert(record, 1, 'ok')
+return record
