@@ -1,7 +1,10 @@
 """The composition root: builds every part in one visible place, starts and stops them.
 
-Order of start: logging, Redis (must answer, else exit 2), the KIE HTTP client, the Bot,
-the Dispatcher, then long polling. Stop runs in reverse through one `AsyncExitStack`, so a
+Start: logging, Redis (must answer, else exit 2), the store and billing, the catalog, the
+KIE client, the Bot, delivery, the scheduler / poller / runner, the job service, the
+Dispatcher, the admin server, recovery of unfinished jobs, then long polling.
+Stop (SIGTERM/SIGINT): polling first (no new work), then in-flight jobs get a bounded
+drain, then everything else closes in reverse order through one `AsyncExitStack`, so a
 part is closed by whoever opened it and nothing is closed twice.
 """
 
@@ -10,22 +13,39 @@ from __future__ import annotations
 import asyncio
 import sys
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 
+import aiohttp
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiohttp import web
 from loguru import logger
 from redis.asyncio import Redis
 
-from kiebot.bot.middlewares import LogContextMiddleware
+from kiebot.billing import Billing
+from kiebot.bot.middlewares import LogContextMiddleware, UserMiddleware
 from kiebot.bot.router import build_router
+from kiebot.bot.status import StatusNotifier
+from kiebot.catalog import Catalog, load_catalog
 from kiebot.config import Settings
+from kiebot.delivery import Delivery, Pacer
+from kiebot.jobs import JobStore
+from kiebot.jobs.durations import DurationBook
+from kiebot.jobs.poller import Poller
+from kiebot.jobs.recovery import recover
+from kiebot.jobs.runner import Runner
+from kiebot.jobs.scheduler import ClassLimits, Scheduler
+from kiebot.jobs.service import JobLimits, JobService
 from kiebot.kie import Backoff, KeyPool, KieClient, create_kie_session
 from kiebot.lifecycle import stop_event
 from kiebot.logs import setup_logging
+from kiebot.ops.metrics import Metrics
 from kiebot.store import Keys, Scripts, StoreUnavailable, create_redis, ensure_reachable
+from kiebot.web.app import create_web_app
+from kiebot.web.callbacks import callback_url
 
 EXIT_UNREACHABLE = 2
 
@@ -67,33 +87,196 @@ async def open_redis(settings: Settings, stack: AsyncExitStack) -> Redis:
     return redis
 
 
-def build_dispatcher(settings: Settings, redis: Redis, kie: KieClient) -> Dispatcher:
-    """Shared objects go in once, as workflow data; handlers get them by parameter name."""
-    dispatcher = Dispatcher(
-        settings=settings, redis=redis, keys=Keys(), scripts=Scripts(redis), kie=kie
+@dataclass(slots=True)
+class Process:
+    """Every long-lived part of one kiebot process, built by `build_process`."""
+
+    settings: Settings
+    redis: Redis
+    bot: Bot
+    dispatcher: Dispatcher
+    jobs: JobService
+    store: JobStore
+    billing: Billing
+    scheduler: Scheduler
+    poller: Poller
+    metrics: Metrics
+    admin_url: str
+
+
+async def build_process(
+    settings: Settings, redis: Redis, stack: AsyncExitStack, *, keys: Keys | None = None
+) -> Process:
+    """Build and start everything but polling; `stack` stops it all in reverse."""
+    keys = keys or Keys()
+    scripts = Scripts(redis)
+    billing = Billing(redis, keys, scripts, starting_credits=settings.starting_credits)
+    store = JobStore(redis, keys, scripts)
+    catalog = load_catalog(settings.catalog_path)
+    kie = create_kie_client(settings, stack)
+    token = settings.bot_token.get_secret_value() if settings.bot_token else ""
+    bot = create_bot(settings, token)
+    stack.push_async_callback(bot.session.close)
+    delivery = await _open_delivery(settings, bot, stack)
+    metrics = Metrics()
+    parts = _build_jobs(settings, redis, keys, store, billing, catalog, kie, delivery, metrics)
+    scheduler, poller, service = parts
+    dispatcher = build_dispatcher(settings, billing, catalog, service)
+    admin_url = await _start_admin(settings, redis, billing, metrics, store, poller, stack)
+    await _start_jobs(store, scheduler, poller, settings, stack)
+    return Process(
+        settings, redis, bot, dispatcher, service, store, billing, scheduler, poller, metrics,
+        admin_url,
+    )  # fmt: skip
+
+
+async def _open_delivery(settings: Settings, bot: Bot, stack: AsyncExitStack) -> Delivery:
+    # One session for result media (KIE's CDN); the Bot has its own for Telegram.
+    media = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(sock_connect=10, sock_read=60))
+    stack.push_async_callback(media.close)
+    delivery = Delivery(bot, media, Pacer())
+    stack.push_async_callback(delivery.aclose)
+    return delivery
+
+
+def _build_jobs(
+    settings: Settings,
+    redis: Redis,
+    keys: Keys,
+    store: JobStore,
+    billing: Billing,
+    catalog: Catalog,
+    kie: KieClient,
+    delivery: Delivery,
+    metrics: Metrics,
+) -> tuple[Scheduler, Poller, JobService]:
+    # The scheduler and poller call back into the runner, built after them: the lambdas
+    # bind late, which breaks the construction cycle without any mutable wiring.
+    limits = {
+        "image": ClassLimits(settings.queue_size, settings.image_concurrency),
+        "video": ClassLimits(settings.queue_size, settings.video_concurrency),
+    }
+    scheduler = Scheduler(lambda job_id: runner.run(job_id), limits)
+    durations = DurationBook(redis, keys)
+    poller = Poller(
+        kie,
+        durations,
+        lambda job_id, record: runner.on_result(job_id, record),
+        on_error=lambda job_id, error: runner.on_error(job_id, error),
     )
+    notifier = StatusNotifier(
+        delivery=delivery,
+        billing=billing,
+        store=store,
+        catalog=catalog,
+        position=lambda job: scheduler.position(job.job_class, job.job_id),
+    )
+    runner = Runner(
+        store=store,
+        kie=kie,
+        catalog=catalog,
+        poller=poller,
+        durations=durations,
+        delivery=delivery,
+        notifier=notifier,
+        metrics=metrics,
+        callback_url=lambda job_id: callback_url(settings, job_id),
+    )
+    service = JobService(
+        store=store,
+        billing=billing,
+        catalog=catalog,
+        scheduler=scheduler,
+        runner=runner,
+        notifier=notifier,
+        limits=JobLimits(
+            max_active_per_user=settings.max_active_per_user,
+            rate_limit=settings.user_rate_limit,
+            rate_window_s=settings.user_rate_window_s,
+            max_queue=settings.queue_size,
+        ),
+    )
+    return scheduler, poller, service
+
+
+def build_dispatcher(
+    settings: Settings, billing: Billing, catalog: Catalog, jobs: JobService
+) -> Dispatcher:
+    """Shared objects go in once, as workflow data; handlers get them by parameter name."""
+    dispatcher = Dispatcher(settings=settings, billing=billing, catalog=catalog, jobs=jobs)
     dispatcher.update.outer_middleware(LogContextMiddleware())
+    dispatcher.update.middleware(UserMiddleware(billing))
     dispatcher.include_router(build_router())
     return dispatcher
 
 
+async def _start_admin(
+    settings: Settings,
+    redis: Redis,
+    billing: Billing,
+    metrics: Metrics,
+    store: JobStore,
+    poller: Poller,
+    stack: AsyncExitStack,
+) -> str:
+    async def wake_task(task_id: str) -> bool:
+        job_id = await store.job_for_task(task_id)
+        return job_id is not None and poller.wake(job_id)
+
+    app = create_web_app(
+        settings=settings, redis=redis, billing=billing, metrics=metrics, wake_task=wake_task
+    )
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    stack.push_async_callback(runner.cleanup)
+    listen = settings.admin_listen
+    site = web.TCPSite(runner, listen.host, listen.port)
+    await site.start()
+    port = runner.addresses[0][1] if runner.addresses else listen.port
+    host = f"[{listen.host}]" if ":" in listen.host else listen.host
+    return f"http://{host}:{port}"
+
+
+async def _start_jobs(
+    store: JobStore,
+    scheduler: Scheduler,
+    poller: Poller,
+    settings: Settings,
+    stack: AsyncExitStack,
+) -> None:
+    poll_task = asyncio.create_task(poller.run(), name="poller")
+
+    async def stop_jobs() -> None:
+        await scheduler.stop(settings.drain_timeout_s)
+        await poller.stop()
+        await asyncio.gather(poll_task, return_exceptions=True)
+
+    stack.push_async_callback(stop_jobs)
+    await recover(store, scheduler)
+    scheduler.start()
+
+
 async def run_app(settings: Settings) -> int:
     setup_logging(level=settings.log_level, json=settings.log_json, secrets=settings.secrets())
-    if settings.bot_token is None:  # load_settings already refuses this for `run`
-        return EXIT_UNREACHABLE
     async with AsyncExitStack() as stack:
         try:
             redis = await open_redis(settings, stack)
         except StoreUnavailable as exc:
             print(f"kiebot: {exc} (KIEBOT_REDIS_URL)", file=sys.stderr)
             return EXIT_UNREACHABLE
-        kie = create_kie_client(settings, stack)
-        bot = create_bot(settings, settings.bot_token.get_secret_value())
-        stack.push_async_callback(bot.session.close)
-        dispatcher = build_dispatcher(settings, redis, kie)
-        await _poll_until_signalled(dispatcher, bot)
+        process = await build_process(settings, redis, stack)
+        _announce(process)
+        await _poll_until_signalled(process.dispatcher, process.bot)
     logger.info("stopped")
     return 0
+
+
+def _announce(process: Process) -> None:
+    logger.info("admin server at {}", process.admin_url)
+    token = process.settings.admin_token
+    if process.settings.admin_token_generated and token is not None:
+        # Printed, never logged: the log redactor would hide it, and logs are kept.
+        print(f"kiebot: admin token for this run: {token.get_secret_value()}", file=sys.stderr)
 
 
 async def _poll_until_signalled(dispatcher: Dispatcher, bot: Bot) -> None:

@@ -95,6 +95,13 @@ class Settings:
     kie_max_attempts: int = 5
     http_pool_size: int = 100
     starting_credits: int = 10
+    image_concurrency: int = 80
+    video_concurrency: int = 20
+    queue_size: int = 500
+    max_active_per_user: int = 3
+    user_rate_limit: int = 5
+    user_rate_window_s: float = 60.0
+    drain_timeout_s: float = 20.0
 
     def secrets(self) -> list[str]:
         """Every secret value, for the log redactor."""
@@ -272,6 +279,13 @@ _FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "KIEBOT_KIE_MAX_ATTEMPTS": ("kie_max_attempts", _parse_int(1, 20)),
     "KIEBOT_HTTP_POOL_SIZE": ("http_pool_size", _parse_int(1, 10_000)),
     "KIEBOT_STARTING_CREDITS": ("starting_credits", _parse_int(0, 1_000_000)),
+    "KIEBOT_IMAGE_CONCURRENCY": ("image_concurrency", _parse_int(1, 10_000)),
+    "KIEBOT_VIDEO_CONCURRENCY": ("video_concurrency", _parse_int(1, 10_000)),
+    "KIEBOT_QUEUE_SIZE": ("queue_size", _parse_int(1, 1_000_000)),
+    "KIEBOT_MAX_ACTIVE_PER_USER": ("max_active_per_user", _parse_int(1, 1000)),
+    "KIEBOT_USER_RATE_LIMIT": ("user_rate_limit", _parse_int(1, 100_000)),
+    "KIEBOT_USER_RATE_WINDOW": ("user_rate_window_s", _parse_float(1, 86_400)),
+    "KIEBOT_DRAIN_TIMEOUT": ("drain_timeout_s", _parse_float(0, 3600)),
 }
 KNOWN_VARIABLES = frozenset(_FIELDS)
 

@@ -23,6 +23,7 @@ from kiebot.store.replies import text, text_map
 from kiebot.store.scripts import Scripts
 
 STARTING_GRANT_OP = "grant:start"
+LANGUAGE_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,7 @@ class Billing:
         self._scripts = scripts
         self._starting_credits = starting_credits
         self._clock = clock
+        self._languages: dict[int, str] = {}
 
     def _money_keys(self, user_id: int) -> list[str]:
         k = self._keys
@@ -168,3 +170,26 @@ class Billing:
             pipe.hsetnx(key, "created_at", repr(self._clock()))
             pipe.hset(key, "banned", int(banned))
             await pipe.execute()
+
+    async def remember_language(self, user_id: int, language: str) -> None:
+        """Keep the user's language on the account, for messages sent outside an update
+        (a job's status, after a restart too). Written only when it changes."""
+        if self._languages.get(user_id) == language:
+            return
+        await self._redis.hset(self._keys.user(user_id), "lang", language)
+        self._cache_language(user_id, language)
+
+    async def language(self, user_id: int, default: str = "en") -> str:
+        cached = self._languages.get(user_id)
+        if cached is not None:
+            return cached
+        stored = await self._redis.hget(self._keys.user(user_id), "lang")
+        language = text(stored) if stored else default
+        self._cache_language(user_id, language)
+        return language
+
+    def _cache_language(self, user_id: int, language: str) -> None:
+        # Bounded: memory must not grow with the number of users ever seen.
+        if len(self._languages) >= LANGUAGE_CACHE_SIZE:
+            self._languages.pop(next(iter(self._languages)))
+        self._languages[user_id] = language

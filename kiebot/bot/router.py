@@ -1,30 +1,111 @@
-"""The bot's routers. Thin handlers: parse the update, call a service, render a text."""
+"""The bot's handlers. Thin: parse the update, call one service function, render.
+
+Shared services arrive by parameter name from the Dispatcher's workflow data (`jobs`,
+`billing`, `catalog`); `language` comes from `UserMiddleware`. A typed error raised by a
+service becomes a message in one place, `on_error`.
+"""
 
 from __future__ import annotations
 
+import math
 from html import escape
+from typing import Any
 
-from aiogram import Router
-from aiogram.filters import Command, CommandStart
-from aiogram.types import Message
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart, ExceptionTypeFilter
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 
+from kiebot.billing import Billing
+from kiebot.bot.status import CancelJob
 from kiebot.bot.texts import language_of, text
+from kiebot.catalog import Catalog, Kind
+from kiebot.errors import KiebotError
+from kiebot.jobs.service import JobService
 
 
 def build_router() -> Router:
     router = Router(name="kiebot")
     router.message.register(start, CommandStart())
     router.message.register(help_, Command("help"))
+    router.message.register(balance, Command("balance"))
+    router.message.register(prompt, F.text, ~F.text.startswith("/"))
+    router.message.register(unsupported)
+    router.callback_query.register(cancel, CancelJob.filter())
+    router.callback_query.register(stale_button)
+    router.errors.register(on_error, ExceptionTypeFilter(KiebotError))
     return router
 
 
-async def start(message: Message) -> None:
+async def start(message: Message, billing: Billing, catalog: Catalog, language: str) -> None:
     user = message.from_user
-    language = language_of(user.language_code if user else None)
-    name = escape(user.first_name) if user else ""
-    await message.answer(text("start.greeting", language, name=name))
+    if user is None:
+        return
+    account = await billing.ensure_account(user.id)
+    model = catalog.default_model(Kind.TEXT_TO_IMAGE)
+    greeting = text(
+        "start.greeting",
+        language,
+        name=escape(user.first_name),
+        balance=account.balance,
+        model=escape(model.display_name(language)),
+        price=model.price_for({}),
+    )
+    await message.answer(greeting)
 
 
-async def help_(message: Message) -> None:
-    user = message.from_user
-    await message.answer(text("help", language_of(user.language_code if user else None)))
+async def help_(message: Message, language: str) -> None:
+    await message.answer(text("help", language))
+
+
+async def balance(message: Message, billing: Billing, language: str) -> None:
+    if message.from_user is None:
+        return
+    account = await billing.ensure_account(message.from_user.id)
+    held = text("balance.held", language, held=account.held) if account.held else ""
+    await message.answer(text("balance", language, balance=account.balance, held_line=held))
+
+
+async def prompt(message: Message, jobs: JobService) -> None:
+    """A text is a prompt for the user's image model; the job's status message answers."""
+    if message.from_user is None or message.text is None:
+        return
+    await jobs.submit_prompt(
+        user_id=message.from_user.id, chat_id=message.chat.id, prompt=message.text
+    )
+
+
+async def unsupported(message: Message, language: str) -> None:
+    await message.answer(text("unsupported", language))
+
+
+async def cancel(
+    query: CallbackQuery, callback_data: CancelJob, jobs: JobService, language: str
+) -> None:
+    await jobs.cancel(user_id=query.from_user.id, job_id=callback_data.job_id)
+    await query.answer(text("button.cancelled", language))
+
+
+async def stale_button(query: CallbackQuery, language: str) -> None:
+    """Garbage or outdated callback data: say so, change nothing."""
+    await query.answer(text("button.stale", language), show_alert=True)
+
+
+async def on_error(event: ErrorEvent) -> None:
+    """The one place where a typed error becomes a message to the user."""
+    error = event.exception
+    key = error.user_message_key if isinstance(error, KiebotError) else "error.internal"
+    update = event.update
+    user = update.event.from_user if hasattr(update.event, "from_user") else None
+    reply = text(key, language_of(user.language_code if user else None), **_values(error))
+    if update.callback_query is not None:
+        await update.callback_query.answer(reply, show_alert=True)
+    elif update.message is not None:
+        await update.message.answer(reply)
+
+
+def _values(error: BaseException) -> dict[str, Any]:
+    """The error's fields for the text's placeholders; waits are rounded up to seconds."""
+    return {
+        name: math.ceil(value) if isinstance(value, float) else value
+        for name, value in vars(error).items()
+    }

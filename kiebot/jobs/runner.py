@@ -1,0 +1,267 @@
+"""The runner: carries one job from its current state to a final one.
+
+Every step writes the job's next state to Redis *before* the side effect it enables (the
+state machine in `jobs.states`), so whatever step a crash interrupts, the next start
+resumes the job from the state it finds (`recover`). The steps, by state:
+
+- queued: move to submitting, create the KIE task, move to running with the task id;
+- submitting (found so only after a crash or an ambiguous create): KIE may or may not
+  have the task, and KIE offers no way to ask. We go back to queued once and create a new
+  task: the user is charged once whatever happens, because the reservation belongs to
+  the job, not to the task; the worst case is one orphan task paid by the operator. A
+  second ambiguity fails the job and releases the credits (docs/decisions.md);
+- running: wait for the poller (or a callback) to see the task end, until the model's
+  timeout, then expire;
+- delivering: send the result to the chat, then done.
+
+Final transitions settle the reservation inside the same Lua call (capture on done,
+release otherwise), so money and state cannot disagree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal, Protocol, Unpack
+
+from loguru import logger
+
+from kiebot.catalog import Catalog
+from kiebot.delivery import Delivery, DeliveryFailed, RecipientUnavailable, ResultUnavailable
+from kiebot.errors import KiebotError
+from kiebot.jobs.durations import DurationBook
+from kiebot.jobs.errors import InvalidTransition
+from kiebot.jobs.poller import Poller
+from kiebot.jobs.record import Job, JobFields, JobStore
+from kiebot.jobs.states import FINAL_STATES, JobState
+from kiebot.kie import KieClient, KieCreateOutcomeUnknown, KieError, TaskRecord, TaskState
+from kiebot.ops.metrics import Metrics
+
+MAX_SUBMIT_ATTEMPTS = 2
+DELIVERY_ATTEMPTS = 4
+DELIVERY_BACKOFF_S = 5.0
+
+
+class JobNotifier(Protocol):
+    """Tells the user about their job; implemented by the bot layer (texts live there)."""
+
+    async def job_changed(self, job: Job) -> None: ...
+
+
+@dataclass(slots=True)
+class _Outcome:
+    record: TaskRecord | None = None
+    error: KieError | None = None
+
+
+CallbackUrl = Callable[[str], str | None]
+
+
+class Runner:
+    def __init__(
+        self,
+        *,
+        store: JobStore,
+        kie: KieClient,
+        catalog: Catalog,
+        poller: Poller,
+        durations: DurationBook,
+        delivery: Delivery,
+        notifier: JobNotifier,
+        metrics: Metrics,
+        callback_url: CallbackUrl,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._store = store
+        self._kie = kie
+        self._catalog = catalog
+        self._poller = poller
+        self._durations = durations
+        self._delivery = delivery
+        self._notifier = notifier
+        self._metrics = metrics
+        self._callback_url = callback_url
+        self._sleep = sleep
+        self._waiting: dict[str, asyncio.Future[_Outcome]] = {}
+        self._steps = {
+            JobState.QUEUED: self._submit,
+            JobState.SUBMITTING: self._resubmit,
+            JobState.RUNNING: self._wait,
+            JobState.DELIVERING: self._deliver,
+        }
+
+    async def run(self, job_id: str) -> None:
+        """Advance the job until it is final; safe to call for a job in any state."""
+        job = await self._store.get(job_id)
+        with logger.contextualize(job_id=job_id, model=job.model if job else None):
+            while job is not None and job.state not in FINAL_STATES:
+                step = self._steps.get(job.state)
+                if step is None:  # created: submit() writes queued in the same script
+                    return
+                job = await step(job)
+
+    # -- hooks for the poller, callbacks and cancellation ---------------------------------
+
+    async def on_result(self, job_id: str, record: TaskRecord) -> None:
+        self._resolve(job_id, _Outcome(record=record))
+
+    async def on_error(self, job_id: str, error: KieError) -> None:
+        self._resolve(job_id, _Outcome(error=error))
+
+    def abandon(self, job_id: str) -> None:
+        """The job was cancelled or expired elsewhere: stop waiting on it."""
+        self._poller.forget(job_id)
+        future = self._waiting.pop(job_id, None)
+        if future is not None and not future.done():
+            future.set_result(_Outcome())
+
+    def _resolve(self, job_id: str, outcome: _Outcome) -> None:
+        future = self._waiting.get(job_id)
+        if future is not None and not future.done():
+            future.set_result(outcome)
+
+    # -- the steps ------------------------------------------------------------------------
+
+    async def _submit(self, queued: Job) -> Job | None:
+        job = await self._advance(queued, JobState.SUBMITTING, attempts=queued.attempts + 1)
+        if job is None:
+            return None
+        await self._notify_safely(job)
+        entry = self._catalog.get(job.model)
+        try:
+            created = await self._kie.create_task(
+                entry.kie_model,
+                job.input,
+                callback_url=self._callback_url(job.job_id),
+                family=entry.endpoint,
+            )
+        except KieCreateOutcomeUnknown:
+            logger.warning("KIE may or may not have created the task")
+            return await self._resubmit(job)
+        except KieError as exc:
+            return await self._fail(job, exc.user_message_key, str(exc))
+        running = await self._advance(
+            job, JobState.RUNNING, task_id=created.task_id, key_id=created.key_id
+        )
+        if running is not None:
+            await self._notify_safely(running)
+        return running
+
+    async def _resubmit(self, job: Job) -> Job | None:
+        if job.attempts >= MAX_SUBMIT_ATTEMPTS:
+            return await self._fail(job, "kie.outcome_unknown", "create outcome unknown twice")
+        return await self._advance(job, JobState.QUEUED)
+
+    async def _wait(self, job: Job) -> Job | None:
+        entry = self._catalog.get(job.model)
+        started = job.state_time(JobState.RUNNING) or time.time()
+        remaining = entry.timeout_s - (time.time() - started)
+        future: asyncio.Future[_Outcome] = asyncio.get_running_loop().create_future()
+        self._waiting[job.job_id] = future
+        typical = await self._durations.typical(job.model, entry.typical_s)
+        self._poller.watch(
+            job.job_id,
+            job.task_id or "",
+            job.key_id or "",
+            job.model,
+            started_at=started,
+            typical_s=typical,
+            family=entry.endpoint,
+        )
+        try:
+            outcome = await asyncio.wait_for(future, max(remaining, 0.0))
+        except TimeoutError:
+            return await self._end(job, JobState.EXPIRED, "job.expired", "model timeout")
+        finally:
+            self._waiting.pop(job.job_id, None)
+            self._poller.forget(job.job_id)
+        return await self._settle_outcome(job, outcome)
+
+    async def _settle_outcome(self, job: Job, outcome: _Outcome) -> Job | None:
+        if outcome.error is not None:
+            return await self._fail(job, outcome.error.user_message_key, str(outcome.error))
+        record = outcome.record
+        if record is None:  # abandoned: cancelled or expired by someone else
+            return await self._store.get(job.job_id)
+        if not record.result_urls or record.state is not TaskState.SUCCESS:
+            detail = f"{record.fail_code or ''} {record.fail_msg or ''}".strip()
+            return await self._fail(job, "kie.generation_failed", detail)
+        # The poller records the duration from KIE's own timestamps.
+        return await self._advance(
+            job,
+            JobState.DELIVERING,
+            result_urls=list(record.result_urls),
+            result_ready_at=time.time(),
+        )
+
+    async def _deliver(self, job: Job) -> Job | None:
+        kind: Literal["image", "video"] = "video" if job.job_class == "video" else "image"
+        for attempt in range(1, DELIVERY_ATTEMPTS + 1):
+            try:
+                delivered = await self._delivery.send_result(
+                    job.chat_id, job.result_urls[0], kind=kind, caption=None
+                )
+            except (RecipientUnavailable, ResultUnavailable) as exc:
+                return await self._fail(job, exc.user_message_key, str(exc))
+            except DeliveryFailed as exc:
+                logger.warning("delivery attempt {} failed: {}", attempt, exc)
+                await self._sleep(DELIVERY_BACKOFF_S * attempt)
+                continue
+            self._observe_delivery(job)
+            return await self._end(
+                job,
+                JobState.DONE,
+                None,
+                None,
+                file_id=delivered.file_id,
+                result_kind=delivered.method,
+            )
+        return await self._fail(job, "delivery.failed", "Telegram refused the result")
+
+    # -- transitions ----------------------------------------------------------------------
+
+    async def _advance(self, job: Job, to: JobState, **fields: Unpack[JobFields]) -> Job | None:
+        """Write the next state; None when the job moved on elsewhere (e.g. cancelled)."""
+        try:
+            return await self._store.transition(job.job_id, to, expected={job.state}, **fields)
+        except InvalidTransition:
+            logger.info("job left {} elsewhere; stopping here", job.state)
+            return None
+
+    async def _fail(self, job: Job, error_key: str, detail: str) -> Job | None:
+        return await self._end(job, JobState.FAILED, error_key, detail)
+
+    async def _end(
+        self,
+        job: Job,
+        to: JobState,
+        error_key: str | None,
+        detail: str | None,
+        **fields: Unpack[JobFields],
+    ) -> Job | None:
+        if error_key is not None:
+            fields["error"] = error_key
+            fields["error_detail"] = (detail or "")[:500]
+        ended = await self._advance(job, to, **fields)
+        if ended is None:
+            return None
+        self._metrics.jobs.labels(model=job.model, outcome=to.value).inc()
+        self._metrics.job_duration.labels(model=job.model).observe(time.time() - job.created_at)
+        if to is not JobState.DONE:
+            logger.info("job ended {}: {}", to.value, detail)
+        await self._notify_safely(ended)
+        return ended
+
+    async def _notify_safely(self, job: Job) -> None:
+        """A status message that cannot be edited must not undo a settled job."""
+        try:
+            await self._notifier.job_changed(job)
+        except KiebotError as exc:
+            logger.info("could not tell the user about the job: {}", exc)
+
+    def _observe_delivery(self, job: Job) -> None:
+        ready = job.result_ready_at
+        if ready is not None:
+            self._metrics.delivery_delay.observe(max(time.time() - ready, 0.0))
