@@ -14,6 +14,7 @@ import asyncio
 import sys
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from functools import partial
 
 import aiohttp
 from aiogram import Bot, Dispatcher
@@ -121,6 +122,7 @@ async def build_process(
     metrics = Metrics()
     parts = _build_jobs(settings, redis, keys, store, billing, catalog, kie, delivery, metrics)
     scheduler, poller, service = parts
+    _observe_scheduler(metrics, scheduler)
     dispatcher = build_dispatcher(settings, billing, catalog, service)
     admin_url = await _start_admin(settings, redis, billing, metrics, store, poller, stack)
     await _start_jobs(store, scheduler, poller, settings, stack)
@@ -128,6 +130,17 @@ async def build_process(
         settings, redis, bot, dispatcher, service, store, billing, scheduler, poller, metrics,
         admin_url,
     )  # fmt: skip
+
+
+def _observe_scheduler(metrics: Metrics, scheduler: Scheduler) -> None:
+    """The gauges read the scheduler's counts at scrape time: nothing to keep in step."""
+    for job_class in scheduler.job_classes:
+        metrics.queue_depth.labels(job_class=job_class).set_function(
+            partial(scheduler.queued, job_class)
+        )
+        metrics.in_flight.labels(job_class=job_class).set_function(
+            partial(scheduler.in_flight, job_class)
+        )
 
 
 async def _open_delivery(settings: Settings, bot: Bot, stack: AsyncExitStack) -> Delivery:
