@@ -35,7 +35,7 @@ from kiebot.config import Settings
 from kiebot.delivery import Delivery, Pacer
 from kiebot.jobs import JobStore
 from kiebot.jobs.durations import DurationBook
-from kiebot.jobs.poller import Poller
+from kiebot.jobs.poller import Poller, PollSchedule
 from kiebot.jobs.recovery import recover
 from kiebot.jobs.runner import Runner
 from kiebot.jobs.scheduler import ClassLimits, Scheduler
@@ -45,7 +45,7 @@ from kiebot.lifecycle import stop_event
 from kiebot.logs import setup_logging
 from kiebot.ops.metrics import Metrics
 from kiebot.store import Keys, Scripts, StoreUnavailable, create_redis, ensure_reachable
-from kiebot.web.app import create_web_app
+from kiebot.web.app import TELEGRAM_WEBHOOK_PATH, create_web_app
 from kiebot.web.callbacks import callback_url
 
 EXIT_UNREACHABLE = 2
@@ -106,9 +106,18 @@ class Process:
 
 
 async def build_process(
-    settings: Settings, redis: Redis, stack: AsyncExitStack, *, keys: Keys | None = None
+    settings: Settings,
+    redis: Redis,
+    stack: AsyncExitStack,
+    *,
+    keys: Keys | None = None,
+    poll_schedule: PollSchedule | None = None,
 ) -> Process:
-    """Build and start everything but polling; `stack` stops it all in reverse."""
+    """Build and start everything but polling; `stack` stops it all in reverse.
+
+    `poll_schedule` replaces KIE's advised check intervals; only tests pass one (a scaled
+    schedule), so a generation of a fraction of a second is seen as fast as it ends.
+    """
     keys = keys or Keys()
     scripts = Scripts(redis)
     billing = Billing(redis, keys, scripts, starting_credits=settings.starting_credits)
@@ -120,11 +129,16 @@ async def build_process(
     stack.push_async_callback(bot.session.close)
     delivery = await _open_delivery(settings, bot, stack)
     metrics = Metrics()
-    parts = _build_jobs(settings, redis, keys, store, billing, catalog, kie, delivery, metrics)
+    parts = _build_jobs(
+        settings, redis, keys, store, billing, catalog, kie, delivery, metrics, poll_schedule
+    )
     scheduler, poller, service = parts
     _observe_scheduler(metrics, scheduler)
     dispatcher = build_dispatcher(settings, billing, catalog, service)
-    admin_url = await _start_admin(settings, redis, billing, metrics, store, poller, stack)
+    webhook = (dispatcher, bot) if settings.public_url else None
+    admin_url = await _start_admin(
+        settings, redis, billing, metrics, store, poller, stack, telegram=webhook
+    )
     await _start_jobs(store, scheduler, poller, settings, stack)
     return Process(
         settings, redis, bot, dispatcher, service, store, billing, scheduler, poller, metrics,
@@ -162,6 +176,7 @@ def _build_jobs(
     kie: KieClient,
     delivery: Delivery,
     metrics: Metrics,
+    poll_schedule: PollSchedule | None,
 ) -> tuple[Scheduler, Poller, JobService]:
     # The scheduler and poller call back into the runner, built after them: the lambdas
     # bind late, which breaks the construction cycle without any mutable wiring.
@@ -176,6 +191,7 @@ def _build_jobs(
         durations,
         lambda job_id, record: runner.on_result(job_id, record),
         on_error=lambda job_id, error: runner.on_error(job_id, error),
+        schedule=poll_schedule,
     )
     notifier = StatusNotifier(
         delivery=delivery,
@@ -231,13 +247,20 @@ async def _start_admin(
     store: JobStore,
     poller: Poller,
     stack: AsyncExitStack,
+    *,
+    telegram: tuple[Dispatcher, Bot] | None,
 ) -> str:
     async def wake_task(task_id: str) -> bool:
         job_id = await store.job_for_task(task_id)
         return job_id is not None and poller.wake(job_id)
 
     app = create_web_app(
-        settings=settings, redis=redis, billing=billing, metrics=metrics, wake_task=wake_task
+        settings=settings,
+        redis=redis,
+        billing=billing,
+        metrics=metrics,
+        wake_task=wake_task,
+        telegram=telegram,
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -279,7 +302,12 @@ async def run_app(settings: Settings) -> int:
             return EXIT_UNREACHABLE
         process = await build_process(settings, redis, stack)
         _announce(process)
-        await _poll_until_signalled(process.dispatcher, process.bot)
+        if settings.public_url:
+            await start_webhook(process)
+            await stop_event().wait()
+            logger.info("signal received: stopping")
+        else:
+            await _poll_until_signalled(process.dispatcher, process.bot)
     logger.info("stopped")
     return 0
 
@@ -292,7 +320,26 @@ def _announce(process: Process) -> None:
         print(f"kiebot: admin token for this run: {token.get_secret_value()}", file=sys.stderr)
 
 
+async def start_webhook(process: Process) -> None:
+    """Ask Telegram to push updates to our public URL (behind the reverse proxy).
+
+    The webhook is left in place at stop: Telegram keeps the updates that arrive while we
+    restart and delivers them when we answer again.
+    """
+    settings = process.settings
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    url = f"{settings.public_url}{TELEGRAM_WEBHOOK_PATH}"
+    await process.bot.set_webhook(
+        url,
+        secret_token=secret,
+        allowed_updates=process.dispatcher.resolve_used_update_types(),
+    )
+    logger.info("Telegram webhook set to {}", url)
+
+
 async def _poll_until_signalled(dispatcher: Dispatcher, bot: Bot) -> None:
+    # A webhook left from webhook mode would make Telegram refuse getUpdates (409).
+    await bot.delete_webhook(drop_pending_updates=False)
     stop = stop_event()
     polling = asyncio.create_task(
         dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
