@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from typing import Literal, Protocol, Unpack
 
 from loguru import logger
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from kiebot.catalog import Catalog
 from kiebot.delivery import Delivery, DeliveryFailed, RecipientUnavailable, ResultUnavailable
@@ -42,6 +44,11 @@ from kiebot.ops.metrics import Metrics
 MAX_SUBMIT_ATTEMPTS = 2
 DELIVERY_ATTEMPTS = 4
 DELIVERY_BACKOFF_S = 5.0
+# Redis unreachable for longer than its client's own retries: the job waits and carries on
+# from the state last written, as it would after a restart (see `Runner.run`).
+STORE_RETRY_S = 1.0
+STORE_RETRY_MAX_S = 30.0
+_STORE_DOWN = (RedisConnectionError, RedisTimeoutError)  # BusyLoadingError included
 
 
 class JobNotifier(Protocol):
@@ -93,7 +100,25 @@ class Runner:
         }
 
     async def run(self, job_id: str) -> None:
-        """Advance the job until it is final; safe to call for a job in any state."""
+        """Advance the job until it is final; safe to call for a job in any state.
+
+        When Redis stays unreachable past its client's retries, the job is not dropped
+        (it would sit unfinished until the next restart, its result unsent): it is resumed
+        from the state last written to Redis once Redis answers again, exactly as recovery
+        would resume it. The cost is the same as a restart's: a create may be repeated
+        (`submitting`), a result sent twice (`delivering`).
+        """
+        delay = STORE_RETRY_S
+        while True:
+            try:
+                await self._run_from_store(job_id)
+                return
+            except _STORE_DOWN as exc:
+                logger.warning("Redis unavailable ({!r}); job resumes in {:.0f} s", exc, delay)
+            await self._sleep(delay)
+            delay = min(delay * 2, STORE_RETRY_MAX_S)
+
+    async def _run_from_store(self, job_id: str) -> None:
         job = await self._store.get(job_id)
         with logger.contextualize(job_id=job_id, model=job.model if job else None):
             while job is not None and job.state not in FINAL_STATES:
