@@ -11,7 +11,7 @@ import math
 from html import escape
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandStart, ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
@@ -20,6 +20,7 @@ from kiebot.bot.status import CancelJob
 from kiebot.bot.texts import language_of, text
 from kiebot.catalog import Catalog, Kind
 from kiebot.errors import KiebotError
+from kiebot.jobs import job_id_for_message
 from kiebot.jobs.service import JobService
 
 
@@ -65,12 +66,19 @@ async def balance(message: Message, billing: Billing, language: str) -> None:
     await message.answer(text("balance", language, balance=account.balance, held_line=held))
 
 
-async def prompt(message: Message, jobs: JobService) -> None:
-    """A text is a prompt for the user's image model; the job's status message answers."""
+async def prompt(message: Message, bot: Bot, jobs: JobService) -> None:
+    """A text is a prompt for the user's image model; the job's status message answers.
+
+    The job id comes from the message, so a prompt redelivered after a crash is not
+    charged twice.
+    """
     if message.from_user is None or message.text is None:
         return
     await jobs.submit_prompt(
-        user_id=message.from_user.id, chat_id=message.chat.id, prompt=message.text
+        user_id=message.from_user.id,
+        chat_id=message.chat.id,
+        prompt=message.text,
+        job_id=job_id_for_message(bot.id, message.chat.id, message.message_id),
     )
 
 

@@ -9,7 +9,14 @@ from kiebot.jobs.errors import (
     SubmitRateLimited,
     TooManyActiveJobs,
 )
-from kiebot.jobs.record import Job, JobClass, JobFields, JobStore, new_job_id
+from kiebot.jobs.record import (
+    Job,
+    JobClass,
+    JobFields,
+    JobStore,
+    job_id_for_message,
+    new_job_id,
+)
 from kiebot.jobs.states import FINAL_STATES, SETTLEMENT, TRANSITIONS, JobState
 
 __all__ = [
@@ -28,5 +35,6 @@ __all__ = [
     "QueueFull",
     "SubmitRateLimited",
     "TooManyActiveJobs",
+    "job_id_for_message",
     "new_job_id",
 ]

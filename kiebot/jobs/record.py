@@ -62,6 +62,21 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
+# Fixed forever: changing it would give an old message a new job id.
+_MESSAGE_JOBS = uuid.UUID("6f1c2a4e-8b1d-4c55-9a57-3e0d2b7c9f10")
+
+
+def job_id_for_message(bot_id: int, chat_id: int, message_id: int) -> str:
+    """The job id of the prompt in one Telegram message: same message, same job.
+
+    Telegram delivers an update again when the bot died after handling it but before
+    confirming it (the next getUpdates). With the id derived from the message, that
+    redelivery is a duplicate submit, which reserves nothing (job_submit.lua), instead of
+    a second job charged again. Message ids are unique per bot and chat, hence all three.
+    """
+    return uuid.uuid5(_MESSAGE_JOBS, f"{bot_id}:{chat_id}:{message_id}").hex
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     """One generation, as stored in `kb:job:{job_id}`.

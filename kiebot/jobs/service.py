@@ -65,13 +65,20 @@ class JobService:
         prompt: str,
         model_id: str | None = None,
         options: Mapping[str, Any] | None = None,
+        job_id: str | None = None,
     ) -> Job:
         """Reserve the price and queue a text-to-image job; typed errors say why not.
 
         The input is built and checked (prompt length, options) before any credit
         moves; the queue's room is checked before the reservation so that a full queue
-        costs the user nothing.
+        costs the user nothing. A `job_id` that exists already (a prompt Telegram
+        delivered again after a crash, see `job_id_for_message`) returns that job and
+        does nothing else: recovery is already carrying it on.
         """
+        if job_id is not None:
+            existing = await self._store.get(job_id)
+            if existing is not None:
+                return existing
         await self._billing.ensure_account(user_id)
         entry = (
             self._catalog.get(model_id)
@@ -84,7 +91,7 @@ class JobService:
         if not self._scheduler.has_room(job_class):
             raise QueueFull(job_class=job_class)
         job = await self._store.submit(
-            new_job_id(),
+            job_id or new_job_id(),
             user_id,
             chat_id,
             entry.id,
