@@ -28,6 +28,7 @@ from redis.asyncio import Redis
 
 from kiebot.billing import Billing
 from kiebot.bot.middlewares import LogContextMiddleware, UserMiddleware
+from kiebot.bot.refusals import RefusalGate
 from kiebot.bot.router import build_router
 from kiebot.bot.status import StatusNotifier
 from kiebot.catalog import Catalog, load_catalog
@@ -134,7 +135,7 @@ async def build_process(
     )
     scheduler, poller, service = parts
     _observe_scheduler(metrics, scheduler)
-    dispatcher = build_dispatcher(settings, billing, catalog, service)
+    dispatcher = build_dispatcher(settings, billing, catalog, service, delivery)
     webhook = (dispatcher, bot) if settings.public_url else None
     admin_url = await _start_admin(
         settings, redis, billing, metrics, store, poller, stack, telegram=webhook
@@ -229,10 +230,17 @@ def _build_jobs(
 
 
 def build_dispatcher(
-    settings: Settings, billing: Billing, catalog: Catalog, jobs: JobService
+    settings: Settings, billing: Billing, catalog: Catalog, jobs: JobService, delivery: Delivery
 ) -> Dispatcher:
     """Shared objects go in once, as workflow data; handlers get them by parameter name."""
-    dispatcher = Dispatcher(settings=settings, billing=billing, catalog=catalog, jobs=jobs)
+    dispatcher = Dispatcher(
+        settings=settings,
+        billing=billing,
+        catalog=catalog,
+        jobs=jobs,
+        delivery=delivery,
+        refusals=RefusalGate(),
+    )
     dispatcher.update.outer_middleware(LogContextMiddleware())
     dispatcher.update.middleware(UserMiddleware(billing))
     dispatcher.include_router(build_router())

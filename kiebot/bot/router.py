@@ -1,8 +1,10 @@
 """The bot's handlers. Thin: parse the update, call one service function, render.
 
 Shared services arrive by parameter name from the Dispatcher's workflow data (`jobs`,
-`billing`, `catalog`); `language` comes from `UserMiddleware`. A typed error raised by a
-service becomes a message in one place, `on_error`.
+`billing`, `catalog`, `delivery`); `language` comes from `UserMiddleware`. A typed error
+raised by a service becomes a message in one place, `on_error`. Every message goes out
+through `delivery`, whose pacer keeps the bot under Telegram's flood limits even when one
+user floods it: a reply sent straight through the Bot would not be paced.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from aiogram.filters import Command, CommandStart, ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from kiebot.billing import Billing
+from kiebot.bot.refusals import RefusalGate
 from kiebot.bot.status import CancelJob
 from kiebot.bot.texts import language_of, text
 from kiebot.catalog import Catalog, Kind
+from kiebot.delivery import Delivery
 from kiebot.errors import KiebotError
 from kiebot.jobs import job_id_for_message
 from kiebot.jobs.service import JobService
@@ -37,7 +41,9 @@ def build_router() -> Router:
     return router
 
 
-async def start(message: Message, billing: Billing, catalog: Catalog, language: str) -> None:
+async def start(
+    message: Message, billing: Billing, catalog: Catalog, delivery: Delivery, language: str
+) -> None:
     user = message.from_user
     if user is None:
         return
@@ -51,19 +57,20 @@ async def start(message: Message, billing: Billing, catalog: Catalog, language: 
         model=escape(model.display_name(language)),
         price=model.price_for({}),
     )
-    await message.answer(greeting)
+    await delivery.send_text(message.chat.id, greeting)
 
 
-async def help_(message: Message, language: str) -> None:
-    await message.answer(text("help", language))
+async def help_(message: Message, delivery: Delivery, language: str) -> None:
+    await delivery.send_text(message.chat.id, text("help", language))
 
 
-async def balance(message: Message, billing: Billing, language: str) -> None:
+async def balance(message: Message, billing: Billing, delivery: Delivery, language: str) -> None:
     if message.from_user is None:
         return
     account = await billing.ensure_account(message.from_user.id)
     held = text("balance.held", language, held=account.held) if account.held else ""
-    await message.answer(text("balance", language, balance=account.balance, held_line=held))
+    reply = text("balance", language, balance=account.balance, held_line=held)
+    await delivery.send_text(message.chat.id, reply)
 
 
 async def prompt(message: Message, bot: Bot, jobs: JobService) -> None:
@@ -82,8 +89,8 @@ async def prompt(message: Message, bot: Bot, jobs: JobService) -> None:
     )
 
 
-async def unsupported(message: Message, language: str) -> None:
-    await message.answer(text("unsupported", language))
+async def unsupported(message: Message, delivery: Delivery, language: str) -> None:
+    await delivery.send_text(message.chat.id, text("unsupported", language))
 
 
 async def cancel(
@@ -98,8 +105,12 @@ async def stale_button(query: CallbackQuery, language: str) -> None:
     await query.answer(text("button.stale", language), show_alert=True)
 
 
-async def on_error(event: ErrorEvent) -> None:
-    """The one place where a typed error becomes a message to the user."""
+async def on_error(event: ErrorEvent, delivery: Delivery, refusals: RefusalGate) -> None:
+    """The one place where a typed error becomes a message to the user.
+
+    The same refusal to the same chat is said once per window (`RefusalGate`); a button's
+    answer is not a chat message and is always given.
+    """
     error = event.exception
     key = error.user_message_key if isinstance(error, KiebotError) else "error.internal"
     update = event.update
@@ -107,8 +118,8 @@ async def on_error(event: ErrorEvent) -> None:
     reply = text(key, language_of(user.language_code if user else None), **_values(error))
     if update.callback_query is not None:
         await update.callback_query.answer(reply, show_alert=True)
-    elif update.message is not None:
-        await update.message.answer(reply)
+    elif update.message is not None and refusals.should_say(update.message.chat.id, key):
+        await delivery.send_text(update.message.chat.id, reply)
 
 
 def _values(error: BaseException) -> dict[str, Any]:
