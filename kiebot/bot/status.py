@@ -11,6 +11,7 @@ crowd of jobs under Telegram's flood limits.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from html import escape
 
@@ -36,6 +37,12 @@ _STATE_TEXT = {
 }
 
 
+def _elapsed(job: Job) -> int:
+    """Seconds since the job left the queue (0 before that)."""
+    started = job.state_time(JobState.SUBMITTING)
+    return max(0, round(time.time() - started)) if started else 0
+
+
 class CancelJob(CallbackData, prefix="cancel"):
     job_id: str
 
@@ -58,9 +65,9 @@ class StatusNotifier:
         self._messages: dict[str, StatusMessage] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
-    async def job_changed(self, job: Job) -> None:
+    async def job_changed(self, job: Job, *, progress: float | None = None) -> None:
         language = await self._billing.language(job.user_id)
-        body = self.render(job, language)
+        body = self.render(job, language, progress=progress)
         markup = self._cancel_button(job, language)
         lock = self._locks.setdefault(job.job_id, asyncio.Lock())
         async with lock:
@@ -85,11 +92,13 @@ class StatusNotifier:
         if job.status_message_id is None:
             await self._store.set_fields(job.job_id, status_message_id=message_id)
 
-    def render(self, job: Job, language: str) -> str:
+    def render(self, job: Job, language: str, *, progress: float | None = None) -> str:
         values: dict[str, object] = {
             "model": escape(self._model_name(job, language)),
             "price": job.price,
             "position": self._position(job) or 1,
+            "elapsed": _elapsed(job),
+            "progress": f" {progress:.0f}%" if progress else "",
         }
         if job.state in (JobState.FAILED, JobState.EXPIRED):
             reason_key = job.error or ("job.expired" if job.state is JobState.EXPIRED else "")

@@ -35,8 +35,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "⏳ В очереди, позиция {position}. {model}, зарезервировано {price} кредитов.",
     },
     "status.generating": {
-        "en": "🎨 Generating with {model}…",
-        "ru": "🎨 Генерирую с помощью {model}…",
+        "en": "🎨 Generating with {model}…{progress} {elapsed} s",
+        "ru": "🎨 Генерирую с помощью {model}…{progress} {elapsed} с",
     },
     "status.delivering": {
         "en": "📤 Done, sending the result…",

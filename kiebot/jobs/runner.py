@@ -54,7 +54,7 @@ _STORE_DOWN = (RedisConnectionError, RedisTimeoutError)  # BusyLoadingError incl
 class JobNotifier(Protocol):
     """Tells the user about their job; implemented by the bot layer (texts live there)."""
 
-    async def job_changed(self, job: Job) -> None: ...
+    async def job_changed(self, job: Job, *, progress: float | None = None) -> None: ...
 
 
 @dataclass(slots=True)
@@ -92,6 +92,7 @@ class Runner:
         self._callback_url = callback_url
         self._sleep = sleep
         self._waiting: dict[str, asyncio.Future[_Outcome]] = {}
+        self._running: dict[str, Job] = {}  # jobs waiting on KIE, for progress updates
         self._steps = {
             JobState.QUEUED: self._submit,
             JobState.SUBMITTING: self._resubmit,
@@ -131,6 +132,17 @@ class Runner:
 
     async def on_result(self, job_id: str, record: TaskRecord) -> None:
         self._resolve(job_id, _Outcome(record=record))
+
+    async def on_progress(self, job_id: str, record: TaskRecord) -> None:
+        """KIE reports a new state or progress: refresh the status (elapsed, percent).
+
+        Riding on the poller's reads costs no extra request, and the status message
+        coalesces edits, so a long video shows life without a timer spending Telegram's
+        flood budget.
+        """
+        job = self._running.get(job_id)
+        if job is not None:
+            await self._notify_safely(job, progress=record.progress)
 
     async def on_error(self, job_id: str, error: KieError) -> None:
         self._resolve(job_id, _Outcome(error=error))
@@ -185,6 +197,7 @@ class Runner:
         remaining = entry.timeout_s - (time.time() - started)
         future: asyncio.Future[_Outcome] = asyncio.get_running_loop().create_future()
         self._waiting[job.job_id] = future
+        self._running[job.job_id] = job
         typical = await self._durations.typical(job.model, entry.typical_s)
         self._poller.watch(
             job.job_id,
@@ -201,6 +214,7 @@ class Runner:
             return await self._end(job, JobState.EXPIRED, "job.expired", "model timeout")
         finally:
             self._waiting.pop(job.job_id, None)
+            self._running.pop(job.job_id, None)
             self._poller.forget(job.job_id)
         return await self._settle_outcome(job, outcome)
 
@@ -279,10 +293,10 @@ class Runner:
         await self._notify_safely(ended)
         return ended
 
-    async def _notify_safely(self, job: Job) -> None:
+    async def _notify_safely(self, job: Job, *, progress: float | None = None) -> None:
         """A status message that cannot be edited must not undo a settled job."""
         try:
-            await self._notifier.job_changed(job)
+            await self._notifier.job_changed(job, progress=progress)
         except KiebotError as exc:
             logger.info("could not tell the user about the job: {}", exc)
 

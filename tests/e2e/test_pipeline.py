@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from pathlib import Path
 
@@ -381,3 +382,25 @@ async def test_a_generation_past_the_model_timeout_expires_and_is_refunded(
     money = await harness.settled(user)
     assert money.balance == STARTING_CREDITS
     assert len(money.entries("release", job.job_id)) == 1
+
+
+async def test_the_status_shows_generation_time_while_kie_works(
+    harness: Harness, kie: KieSimulator
+) -> None:
+    """The status message says how long the job has been generating ('generating
+    (elapsed time)' in the issue's words). It is refreshed when KIE reports a new state or
+    progress, riding on the poller's reads: a timer per job would spend Telegram's
+    30 messages/s on tickers (docs/decisions.md)."""
+    await harness.start()
+    kie.set_model_duration(MODEL, 8.0)
+    user = harness.new_user()
+    status = await harness.say(user, "a slow one")
+    ticking = await harness.wait_text(
+        user,
+        status.message_id,
+        lambda text: re.fullmatch(r"🎨 Generating with .+…( \d+%)? \d+ s", text) is not None,
+    )
+    assert ticking.buttons(), "still cancellable while generating"
+    final = await harness.wait_final(user, status)
+    assert final.text == f"✅ Done. {PRICE} credits spent."
+    assert harness.telegram.stats.retry_after_violations == 0
