@@ -33,7 +33,7 @@ from kiebot.bot.router import build_router
 from kiebot.bot.status import StatusNotifier
 from kiebot.catalog import Catalog, load_catalog
 from kiebot.config import Settings
-from kiebot.delivery import Delivery, Pacer
+from kiebot.delivery import Delivery, Limit, Pacer, PacingLimits
 from kiebot.jobs import JobStore
 from kiebot.jobs.durations import DurationBook
 from kiebot.jobs.poller import Poller, PollSchedule
@@ -158,11 +158,19 @@ def _observe_scheduler(metrics: Metrics, scheduler: Scheduler) -> None:
         )
 
 
+def _pacing(settings: Settings) -> PacingLimits:
+    """Telegram's overall limit is about 30 messages/s; bots granted more (paid
+    broadcasts, a local Bot API server) raise KIEBOT_TELEGRAM_RATE. The burst keeps the
+    default's proportion, a little under the rate."""
+    rate = settings.telegram_rate
+    return PacingLimits(overall=Limit(rate=rate, burst=max(1.0, rate * 25 / 30)))
+
+
 async def _open_delivery(settings: Settings, bot: Bot, stack: AsyncExitStack) -> Delivery:
     # One session for result media (KIE's CDN); the Bot has its own for Telegram.
     media = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(sock_connect=10, sock_read=60))
     stack.push_async_callback(media.close)
-    delivery = Delivery(bot, media, Pacer())
+    delivery = Delivery(bot, media, Pacer(_pacing(settings)))
     stack.push_async_callback(delivery.aclose)
     return delivery
 

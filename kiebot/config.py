@@ -102,6 +102,7 @@ class Settings:
     user_rate_limit: int = 5
     user_rate_window_s: float = 60.0
     drain_timeout_s: float = 20.0
+    telegram_rate: float = 30.0
 
     def secrets(self) -> list[str]:
         """Every secret value, for the log redactor."""
@@ -286,6 +287,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "KIEBOT_USER_RATE_LIMIT": ("user_rate_limit", _parse_int(1, 100_000)),
     "KIEBOT_USER_RATE_WINDOW": ("user_rate_window_s", _parse_float(1, 86_400)),
     "KIEBOT_DRAIN_TIMEOUT": ("drain_timeout_s", _parse_float(0, 3600)),
+    "KIEBOT_TELEGRAM_RATE": ("telegram_rate", _parse_float(1, 100_000)),
 }
 KNOWN_VARIABLES = frozenset(_FIELDS)
 

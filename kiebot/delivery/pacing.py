@@ -94,8 +94,20 @@ class PacingLimits:
     group: Limit = field(default_factory=lambda: Limit(rate=20.0 / 60.0, burst=15.0))
     attempts: int = 4
     global_wait_max_s: float = 5.0
+    # Job traffic (results, status edits) may use this share of the overall rate; the
+    # rest is always there for direct replies to what a user just did.
+    bulk_share: float = 0.8
+
+    @property
+    def bulk(self) -> Limit:
+        return Limit(
+            rate=self.overall.rate * self.bulk_share,
+            burst=max(1.0, self.overall.burst * self.bulk_share),
+        )
 
     def __post_init__(self) -> None:
+        if not 0 < self.bulk_share <= 1:
+            raise ValueError("PacingLimits.bulk_share must be in (0, 1]")
         if self.attempts < 1:
             raise ValueError(f"PacingLimits.attempts must be >= 1, got {self.attempts!r}")
         if self.global_wait_max_s < 0:
@@ -197,6 +209,9 @@ class Pacer:
         self._sleep = sleep
         self._overall = TokenBucket(self.limits.overall)
         self._overall_lock = asyncio.Lock()
+        self._bulk_limit = self.limits.bulk
+        self._bulk = TokenBucket(self._bulk_limit)
+        self._bulk_lock = asyncio.Lock()
         self._overall_blocked_until = -math.inf
         self._chats: OrderedDict[int, _ChatPace] = OrderedDict()
         self._last_told: tuple[int, float] | None = None  # (chat_id, until) of the last 429
@@ -206,17 +221,24 @@ class Pacer:
         return len(self._chats)
 
     async def call(
-        self, chat_id: int, request: Callable[[], Awaitable[T]], *, paced: bool = True
+        self,
+        chat_id: int,
+        request: Callable[[], Awaitable[T]],
+        *,
+        paced: bool = True,
+        bulk: bool = False,
     ) -> T:
         """Run `request()` in a slot for `chat_id`, waiting out and retrying 429s.
 
         `request` is a factory: a retry makes a fresh request (an upload re-opens its
         stream). `paced=False` is for calls Telegram does not count as messages (deletes):
         they take no token but still never go out while the chat is told to wait.
+        `bulk=True` is for job traffic (results, status edits): it also takes a token of
+        the bulk budget, so a crowd of deliveries can never hold back a direct reply.
         """
         attempt = 1
         while True:
-            await self.acquire(chat_id, paced=paced)
+            await self.acquire(chat_id, paced=paced, bulk=bulk)
             try:
                 return await request()
             except TelegramRetryAfter as exc:
@@ -226,7 +248,7 @@ class Pacer:
                     raise Flooded(msg, retry_after=exc.retry_after) from exc
                 attempt += 1
 
-    async def acquire(self, chat_id: int, *, paced: bool = True) -> None:
+    async def acquire(self, chat_id: int, *, paced: bool = True, bulk: bool = False) -> None:
         """Wait until a message to `chat_id` may go out now, and take its tokens."""
         pace = self._pace_of(chat_id)
         pace.users += 1
@@ -237,7 +259,7 @@ class Pacer:
                 )
                 return
             async with pace.lock:
-                while not await self._grant(pace):
+                while not await self._grant(pace, bulk=bulk):
                     pass
         finally:
             pace.users -= 1
@@ -266,9 +288,19 @@ class Pacer:
         last = self._last_told
         return last is not None and last[0] != chat_id and now < last[1]
 
-    async def _grant(self, pace: _ChatPace) -> bool:
+    async def _grant(self, pace: _ChatPace, *, bulk: bool) -> bool:
         """One try at a slot; False when the chat was told to wait while we queued."""
         await self._wait_until(lambda now: pace.ready_at(self.limits, now))
+        if bulk:
+            # Bulk waits for its own budget outside the overall lock, so the overall
+            # bucket is never kept empty by job traffic and a direct reply waits at most
+            # for the headroom bulk leaves. A bulk token is lost if the grant then fails:
+            # a small cost, only after a 429.
+            async with self._bulk_lock:
+                await self._wait_until(
+                    lambda now: max(now, self._bulk.ready_at(self._bulk_limit, now))
+                )
+                self._bulk.take()
         async with self._overall_lock:
             await self._wait_until(self._overall_ready_paced)
             now = self._clock()

@@ -209,7 +209,7 @@ class Delivery:
         """
         request = _media_request(method, chat_id, file_id, caption, reply_markup)
         try:
-            message = await self._request(chat_id, lambda: self._bot(request))
+            message = await self._request(chat_id, lambda: self._bot(request), bulk=True)
         except TelegramBadRequest as exc:
             raise DeliveryFailed(f"chat {chat_id}: resend as {method}: {exc.message}") from exc
         kept, kept_id, size = _sent_file(message, method)
@@ -256,7 +256,7 @@ class Delivery:
                 sent.append(file.sent)
 
         try:
-            message = await self._request(chat_id, attempt)
+            message = await self._request(chat_id, attempt, bulk=True)
         except (TelegramBadRequest, TelegramEntityTooLarge, TooLarge) as exc:
             if isinstance(exc, TooLarge):
                 source.size = max(source.size or 0, limit + 1)  # at least this big, now we know
@@ -278,7 +278,7 @@ class Delivery:
     ) -> Delivered:
         logger.info("chat {}: sending {} as a link", chat_id, loggable(url))
         text = link_text(caption, url)
-        message_id = await self._send_message(chat_id, text, markup, ParseMode.HTML)
+        message_id = await self._send_message(chat_id, text, markup, ParseMode.HTML, bulk=True)
         return Delivered(message_id, "link", None, size)
 
     # -------------------------------------------------------------------- texts
@@ -309,7 +309,7 @@ class Delivery:
             )
 
         try:
-            await self._request(chat_id, edit)
+            await self._request(chat_id, edit, bulk=True)
         except TelegramBadRequest as exc:
             if refusals.says(exc, refusals.NOT_MODIFIED):
                 return True
@@ -351,6 +351,8 @@ class Delivery:
         text: str,
         markup: InlineKeyboardMarkup | None,
         parse_mode: ParseMode | None,
+        *,
+        bulk: bool = False,
     ) -> int:
         async def send() -> Message:
             if parse_mode is None:
@@ -360,7 +362,7 @@ class Delivery:
             )
 
         try:
-            message = await self._request(chat_id, send)
+            message = await self._request(chat_id, send, bulk=bulk)
         except TelegramBadRequest as exc:
             raise DeliveryFailed(f"chat {chat_id}: message refused: {exc.message}") from exc
         return message.message_id
@@ -374,13 +376,20 @@ class Delivery:
     # ----------------------------------------------------------------- requests
 
     async def _request(
-        self, chat_id: int, call: Callable[[], Awaitable[T]], *, paced: bool = True
+        self,
+        chat_id: int,
+        call: Callable[[], Awaitable[T]],
+        *,
+        paced: bool = True,
+        bulk: bool = False,
     ) -> T:
         """One Bot API call: paced, 429s obeyed, transient failures retried, the
         refusals every call shares turned into typed errors. Other refusals propagate
         as aiogram's exceptions for the caller to read."""
         try:
-            return await self._retry(lambda: self._pacer.call(chat_id, call, paced=paced))
+            return await self._retry(
+                lambda: self._pacer.call(chat_id, call, paced=paced, bulk=bulk)
+            )
         except (TelegramForbiddenError, TelegramMigrateToChat) as exc:
             raise RecipientUnavailable(f"chat {chat_id}: {exc.message}") from exc
         except TelegramBadRequest as exc:

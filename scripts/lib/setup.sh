@@ -42,7 +42,9 @@ ensure_venv() {
   fi
   stamp="$VENV/.kiebot-installed"
   want="$(sha256sum "$KIEBOT_ROOT/pyproject.toml" | cut -c1-16)${extras}"
-  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  have=$(cat "$stamp" 2>/dev/null || true)
+  # An install with dev extras also serves the demo and the bench: no reinstall back and forth.
+  if [ "$have" != "$want" ] && { [ -n "$extras" ] || [ "${have%dev}" != "$want" ]; }; then
     say "installing kiebot${extras:+ with [$extras]} into $VENV"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip 2>/dev/null || true
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$KIEBOT_ROOT${extras:+[$extras]}"

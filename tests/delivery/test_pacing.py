@@ -183,3 +183,22 @@ async def test_idle_chats_are_forgotten_so_many_chats_do_not_leak() -> None:
     time.now += 60
     await pacer.acquire(2)
     assert len(pacer) <= 2  # the told-to-wait chat is kept: forgetting it would lose the wait
+
+
+async def test_a_direct_reply_is_not_held_behind_a_backlog_of_job_traffic() -> None:
+    """Regression (benchmark, scale): replies to users queued behind thousands of result
+    uploads and status edits under the overall limit. Job traffic is now capped at a share
+    of the overall rate, so a direct reply waits for the headroom, not for the backlog."""
+    import asyncio
+
+    pacer = Pacer(PacingLimits(overall=Limit(rate=100.0, burst=1.0), bulk_share=0.5))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    backlog = [asyncio.create_task(pacer.acquire(chat, bulk=True)) for chat in range(1, 101)]
+    await asyncio.sleep(0.05)  # the backlog is queued and draining at 50/s
+    await pacer.acquire(10_000)  # a reply to a user, not job traffic
+    reply_waited = loop.time() - started - 0.05
+    await asyncio.gather(*backlog)
+    backlog_took = loop.time() - started
+    assert reply_waited < 0.1
+    assert backlog_took > 1.5  # 100 at 50/s: the bulk share held
