@@ -1,5 +1,8 @@
-"""`python -m kiebot.bench ...`: see kiebot.bench.cli."""
+"""`python -m kiebot.bench ...`: the benchmark's process entry (see kiebot.bench.cli)."""
 
-from kiebot.bench.cli import main
+import asyncio
 
-raise SystemExit(main())
+from kiebot.bench.cli import finish, prepare, run
+
+names, quick, out = prepare()
+raise SystemExit(finish(asyncio.run(run(names, quick)), out))

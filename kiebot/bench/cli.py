@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import time
 import traceback
 from pathlib import Path
@@ -49,16 +48,21 @@ def _say(line: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {line}", flush=True)  # noqa: T201
 
 
-def main(argv: list[str] | None = None) -> int:
+def prepare(argv: list[str] | None = None) -> tuple[list[str], bool, Path]:
+    """The scenarios to run, quick mode and the output path; logging set up."""
     args = parse(argv)
     names = [n for n in ORDER if n in args.scenarios] if args.scenarios else list(ORDER)
     # The simulators log through loguru too; only trouble is worth a line here.
     setup_logging(level="ERROR", json=False, secrets=[])
-    results = asyncio.run(run(names, args.quick))
+    return names, args.quick, args.out
+
+
+def finish(results: list[ScenarioResult], out: Path) -> int:
+    """Print the table, write the JSON; exit 1 when a scenario broke."""
     info = machine()
     _say(f"machine: {info['cpus']} CPUs, {info['cpu_model']}, {info['memory']}")
     print(table(results), flush=True)  # noqa: T201
-    path = write_json(results, args.out)
+    path = write_json(results, out)
     _say(f"results: {path}")
     failed = any(r.error for r in results)
     return 1 if failed else 0

@@ -333,7 +333,10 @@ async def _chat_phase(
 
 async def chat(params: ChatParams, result: ScenarioResult) -> None:
     async with AsyncExitStack() as stack:
-        rig = await Rig.open(RigOptions(telegram_knobs=CHAT_KNOBS), stack)
+        rig = await Rig.open(
+            RigOptions(telegram_knobs=CHAT_KNOBS, bot_env={"KIEBOT_TELEGRAM_RATE": "100000"}),
+            stack,
+        )
         echo, token = await rig.start_echo()
         echo_probe = TelegramProbe(rig.telegram, token)
         e0 = echo.sample().cpu_s
