@@ -216,12 +216,19 @@ async def _echo_baseline(rig: Rig, messages: int) -> tuple[int, list[float]]:
 
 async def scale(params: ScaleParams, result: ScenarioResult) -> None:
     limits = (20 * 50, 10.0, 10 * 50, 1.0)
+    # 2,000 prompts in 10 s need 2,000 first replies: at Telegram's real 30 messages/s that
+    # is over a minute of queue for any bot, so "first reply p99 <= 100 ms meanwhile" can
+    # only measure the bot if Telegram's overall limit is raised too (as chat does); the
+    # per-chat limits stay real. docs/benchmark.md says so.
     env = {
         "KIEBOT_IMAGE_CONCURRENCY": str(params.jobs + 100),
         "KIEBOT_QUEUE_SIZE": str(params.jobs * 2),
+        "KIEBOT_TELEGRAM_RATE": "100000",
     }
     async with AsyncExitStack() as stack:
-        rig = await Rig.open(RigOptions(kie_limits=limits, bot_env=env), stack)
+        rig = await Rig.open(
+            RigOptions(kie_limits=limits, bot_env=env, telegram_knobs=CHAT_KNOBS), stack
+        )
         rig.kie.set_model_duration(IMAGE_MODEL, params.median_s, params.sigma)
         echo_peak, echo_lat = await _echo_baseline(rig, params.echo_messages)
         kie_probe = KieProbe(rig.kie)

@@ -6,27 +6,15 @@ AOF is on so that `restart()` keeps the data, as a production Redis with
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import time
 from pathlib import Path
 
-_CANDIDATES = ("redis-server", "/usr/bin/redis-server", "/usr/sbin/redis-server")
+# One launcher's worth of discovery: the benchmark starts redis-server the same way.
+from kiebot.bench.redis_server import find_redis_server, free_port
 
-
-def find_redis_server() -> str | None:
-    for candidate in _CANDIDATES:
-        found = shutil.which(candidate)
-        if found:
-            return found
-    return None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["RedisServer", "find_redis_server", "free_port"]
 
 
 class RedisServer:
