@@ -1,4 +1,5 @@
-"""Session-wide fixtures: a real redis-server, and a clean client per test."""
+"""Shared fixtures: a real redis-server with a clean client per test, and both simulators
+with their defaults on loopback (a directory's conftest may override them)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pytest
 from loguru import logger
 from redis.asyncio import Redis
 
+from kiebot.sim.kie import KieSimulator
+from kiebot.sim.telegram import TelegramSimulator
 from kiebot.store import create_redis
 from tests.support.redis_server import RedisServer, find_redis_server
 
@@ -37,3 +40,19 @@ def _quiet_loguru() -> Iterator[None]:
     logger.remove()
     yield
     logger.remove()
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[TelegramSimulator]:
+    simulator = TelegramSimulator()
+    await simulator.start(host="127.0.0.1", port=0)
+    yield simulator
+    await simulator.close()
+
+
+@pytest.fixture
+async def kie() -> AsyncIterator[KieSimulator]:
+    simulator = KieSimulator()
+    await simulator.start(host="127.0.0.1", port=0)
+    yield simulator
+    await simulator.close()

@@ -6,30 +6,11 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from kiebot.sim.kie import KieSimulator
 from kiebot.sim.telegram import SimUser, TelegramSimulator
 from tests.support.redis_server import RedisServer
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[TelegramSimulator]:
-    sim = TelegramSimulator()
-    await sim.start(host="127.0.0.1", port=0)
-    yield sim
-    await sim.close()
-
-
-@pytest.fixture
-async def kie() -> AsyncIterator[KieSimulator]:
-    sim = KieSimulator()
-    await sim.start(host="127.0.0.1", port=0)
-    yield sim
-    await sim.close()
 
 
 def _env(telegram: TelegramSimulator, kie: KieSimulator, redis: RedisServer) -> dict[str, str]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 
 import aiohttp
-import pytest
 from redis.asyncio import Redis
 
 from kiebot.app import build_process, start_webhook
@@ -18,20 +16,9 @@ from tests.support.redis_server import free_port
 SECRET = "webhook_secret_123"
 
 
-@pytest.fixture
-async def sims() -> AsyncIterator[tuple[TelegramSimulator, KieSimulator]]:
-    telegram, kie = TelegramSimulator(), KieSimulator()
-    await telegram.start(host="127.0.0.1", port=0)
-    await kie.start(host="127.0.0.1", port=0)
-    yield telegram, kie
-    await kie.close()
-    await telegram.close()
-
-
 async def test_updates_arrive_by_webhook_and_forged_ones_are_refused(
-    sims: tuple[TelegramSimulator, KieSimulator], redis: Redis
+    telegram: TelegramSimulator, kie: KieSimulator, redis: Redis
 ) -> None:
-    telegram, kie = sims
     port = free_port()
     settings = load_settings(
         {

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 
 import orjson
-import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -16,14 +14,6 @@ from loguru import logger
 from kiebot.bot.middlewares import LogContextMiddleware
 from kiebot.logs import setup_logging
 from kiebot.sim.telegram import SimUser, TelegramSimulator
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[TelegramSimulator]:
-    sim = TelegramSimulator()
-    await sim.start(host="127.0.0.1", port=0)
-    yield sim
-    await sim.close()
 
 
 async def test_log_lines_of_an_update_carry_the_user_id(telegram: TelegramSimulator) -> None:
