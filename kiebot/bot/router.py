@@ -29,15 +29,38 @@ from kiebot.jobs.service import JobService
 
 
 def build_router() -> Router:
-    router = Router(name="kiebot")
+    """The bot's handlers in the order they are tried: the first one that matches wins.
+
+    aiogram tries a router's own handlers before its sub-routers', so the root holds
+    only the error handler; the core commands come first, then each feature's router
+    (payments, rewards, product surface, admin: one module each), and the catch-alls
+    (any text is a prompt, anything else is unsupported, any other button is stale)
+    last, so that they never shadow a feature's handler.
+    """
+    root = Router(name="kiebot")
+    root.errors.register(on_error, ExceptionTypeFilter(KiebotError))
+    root.include_routers(_core(), *_features(), _fallbacks())
+    return root
+
+
+def _features() -> list[Router]:
+    return []
+
+
+def _core() -> Router:
+    router = Router(name="core")
     router.message.register(start, CommandStart())
     router.message.register(help_, Command("help"))
     router.message.register(balance, Command("balance"))
+    router.callback_query.register(cancel, CancelJob.filter())
+    return router
+
+
+def _fallbacks() -> Router:
+    router = Router(name="fallbacks")
     router.message.register(prompt, F.text, ~F.text.startswith("/"))
     router.message.register(unsupported)
-    router.callback_query.register(cancel, CancelJob.filter())
     router.callback_query.register(stale_button)
-    router.errors.register(on_error, ExceptionTypeFilter(KiebotError))
     return router
 
 

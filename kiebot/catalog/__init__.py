@@ -34,6 +34,7 @@ from kiebot.catalog.fields import FieldSpec, FieldType, OptionValue
 from kiebot.catalog.loader import load_catalog, parse_catalog
 from kiebot.catalog.model import JobClass, Kind, ModelEntry
 from kiebot.catalog.pricing import Price
+from kiebot.catalog.switches import ModelSwitches
 
 __all__ = [
     "Catalog",
@@ -46,6 +47,7 @@ __all__ = [
     "JobClass",
     "Kind",
     "ModelEntry",
+    "ModelSwitches",
     "ModelUnavailable",
     "OptionValue",
     "Price",

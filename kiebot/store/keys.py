@@ -31,6 +31,10 @@ Jobs:
 - `kb:durations:{model}` (list): recent generation durations (s), capped: the poller's
   first-check estimate.
 
+Operations:
+- `kb:models:switches` (hash): model id -> "1"/"0", the operator's live override of the
+  catalog's `enabled` flag (`catalog.switches`).
+
 Money keys never expire: an evicting Redis (`maxmemory-policy allkeys-lru`) would delete
 balances, which is why the README requires `noeviction`.
 """
@@ -82,3 +86,7 @@ class Keys:
 
     def durations(self, model: str) -> str:
         return f"{self.prefix}durations:{model}"
+
+    @property
+    def model_switches(self) -> str:
+        return f"{self.prefix}models:switches"

@@ -1,11 +1,6 @@
-"""User-facing texts in English and Russian, looked up by key.
-
-A plain table for now; the product-surface issue moves it to a gettext catalogue.
-"""
+"""Texts of the core conversation: start, balance, job status, errors."""
 
 from __future__ import annotations
-
-from typing import Any
 
 TEXTS: dict[str, dict[str, str]] = {
     "start.greeting": {
@@ -179,20 +174,3 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "Сервис ненадолго недоступен. Попробуйте через минуту.",
     },
 }
-
-
-def language_of(language_code: str | None) -> str:
-    return "ru" if (language_code or "").lower().startswith(("ru", "uk", "be")) else "en"
-
-
-def text(key: str, language: str, **values: Any) -> str:
-    """The text for `key` in `language`; an unknown key falls back to the generic error."""
-    variants = TEXTS.get(key) or TEXTS["error.internal"]
-    return variants.get(language, variants["en"]).format_map(_Lenient(values))
-
-
-class _Lenient(dict[str, Any]):
-    """Leaves a placeholder as it is when no value was given, instead of raising."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
