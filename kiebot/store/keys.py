@@ -16,6 +16,9 @@ Accounts and money (never expire):
   produced. Keys: `grant:start`, `reserve:{job_id}`, `capture:{job_id}`,
   `release:{job_id}`, `adjust:{op}` (operator adjustments), payment charge ids.
 
+- `kb:user:{user_id}:prefs` (hash): the user's choices (`preferences.store`): `lang`,
+  `aspect_ratio`, `model:{kind}`, `opt:{model}:{field}` (JSON values).
+
 Jobs:
 - `kb:job:{job_id}` (hash): the job record (see `jobs.record`), with one `t_{state}`
   timestamp field per state it passed through: the admin page's timeline.
@@ -68,6 +71,9 @@ class Keys:
     @property
     def active_jobs(self) -> str:
         return f"{self.prefix}jobs:active"
+
+    def preferences(self, user_id: int) -> str:
+        return f"{self.prefix}user:{user_id}:prefs"
 
     def user_jobs(self, user_id: int) -> str:
         return f"{self.prefix}user:{user_id}:jobs"

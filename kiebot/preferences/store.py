@@ -1,0 +1,110 @@
+"""A user's choices, kept in Redis so they outlive restarts: nothing typed twice.
+
+One hash per user (`Keys.preferences`): `lang` (a language the user picked in /settings,
+over Telegram's language_code), `aspect_ratio` (their default, applied to every model
+that has such a field), `model:{kind}` (the chosen model of each kind) and
+`opt:{model}:{field}` (an option value chosen in that model's menu, JSON-encoded so an
+int stays an int). Values are checked against the catalog by the caller before they are
+stored; a value the catalog no longer accepts is dropped when read (`options_for`), so
+an operator's catalog edit never leaves a user stuck with a refused option.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import orjson
+from redis.asyncio import Redis
+
+from kiebot.catalog import Catalog, InputError, Kind, ModelEntry, OptionValue
+from kiebot.store.keys import Keys
+from kiebot.store.replies import text_map
+
+
+@dataclass(frozen=True, slots=True)
+class UserPreferences:
+    language: str | None = None
+    aspect_ratio: str | None = None
+    models: Mapping[str, str] = field(default_factory=dict)  # kind -> model id
+    options: Mapping[str, Mapping[str, OptionValue]] = field(default_factory=dict)
+
+    @classmethod
+    def from_hash(cls, data: Mapping[str, str]) -> UserPreferences:
+        models: dict[str, str] = {}
+        options: dict[str, dict[str, OptionValue]] = {}
+        for name, value in data.items():
+            if name.startswith("model:"):
+                models[name.removeprefix("model:")] = value
+            elif name.startswith("opt:"):
+                model, _, option = name.removeprefix("opt:").rpartition(":")
+                options.setdefault(model, {})[option] = orjson.loads(value)
+        return cls(
+            language=data.get("lang"),
+            aspect_ratio=data.get("aspect_ratio"),
+            models=models,
+            options=options,
+        )
+
+    def model_for(self, catalog: Catalog, kind: Kind) -> ModelEntry:
+        """The user's model of this kind, or the catalog's default when they chose none
+        or the chosen one is gone from the catalog or switched off in it."""
+        chosen = self.models.get(kind.value)
+        if chosen and chosen in catalog:
+            entry = catalog.get(chosen)
+            if entry.enabled and entry.kind == kind:
+                return entry
+        return catalog.default_model(kind)
+
+    def options_for(self, entry: ModelEntry) -> dict[str, OptionValue]:
+        """The user's options for this model that the model accepts now; the default
+        aspect ratio fills in when the model has such a field and no choice was made."""
+        layers: list[tuple[str, OptionValue]] = []
+        if self.aspect_ratio is not None and "aspect_ratio" in entry.fields:
+            layers.append(("aspect_ratio", self.aspect_ratio))
+        layers.extend(self.options.get(entry.id, {}).items())
+        accepted: dict[str, OptionValue] = {}
+        for name, value in layers:  # later layers (the model's own menu) win
+            try:
+                entry.resolve_options({name: value})
+            except InputError:
+                continue
+            accepted[name] = value
+        return accepted
+
+
+class Preferences:
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self._redis = redis
+        self._keys = keys
+
+    async def get(self, user_id: int) -> UserPreferences:
+        data = await self._redis.hgetall(self._keys.preferences(user_id))
+        return UserPreferences.from_hash(text_map(data))
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        await self._redis.hset(self._keys.preferences(user_id), "lang", language)
+
+    async def set_aspect_ratio(self, user_id: int, aspect_ratio: str | None) -> None:
+        key = self._keys.preferences(user_id)
+        if aspect_ratio is None:
+            await self._redis.hdel(key, "aspect_ratio")
+        else:
+            await self._redis.hset(key, "aspect_ratio", aspect_ratio)
+
+    async def set_model(self, user_id: int, kind: Kind, model_id: str) -> None:
+        await self._redis.hset(self._keys.preferences(user_id), f"model:{kind.value}", model_id)
+
+    async def set_option(
+        self, user_id: int, model_id: str, name: str, value: OptionValue | None
+    ) -> None:
+        """Remember an option value (None: back to the model's default)."""
+        key, field_name = self._keys.preferences(user_id), f"opt:{model_id}:{name}"
+        if value is None:
+            await self._redis.hdel(key, field_name)
+        else:
+            await self._redis.hset(key, field_name, orjson.dumps(value))
+
+    async def forget(self, user_id: int) -> None:
+        """Delete every preference of the user (their data-deletion request)."""
+        await self._redis.delete(self._keys.preferences(user_id))
