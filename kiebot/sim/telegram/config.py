@@ -61,6 +61,9 @@ class TelegramSimConfig:
     max_callback_data: int = 64
     callback_query_ttl: float = 15.0
     pre_checkout_ttl: float = 10.0
+    # Telegram's bounds for a Stars price (an invoice, a subscription's monthly price).
+    max_invoice_stars: int = 10_000
+    max_subscription_stars: int = 10_000
     max_messages_per_chat: int = 2000
 
     photo_upload_max: int = 10 * MB

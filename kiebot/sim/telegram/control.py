@@ -15,9 +15,11 @@ Files travel base64-encoded in JSON (or as multipart file parts for /_sim/photos
 | POST /_sim/callbacks | user, message_id, data or text, chat_id? | {callback_query_id} |
 | POST /_sim/blocks | user (or user_id), blocked, notify? | {blocked} |
 | POST /_sim/users | user | {chat_id}: the user has started the bot |
-| POST /_sim/payments | user, message_id, chat_id? | {pre_checkout_query_id} |
+| POST /_sim/payments | user, message_id or link, chat_id? | {pre_checkout_query_id} |
+| POST /_sim/subscriptions/renew | charge_id (its first) | {telegram_payment_charge_id} |
 | GET /_sim/chats/{chat_id} | | bot messages (edits, deleted), incoming, actions, callbacks |
 | GET /_sim/callbacks, /_sim/payments | | button presses / payments with their answers |
+| GET /_sim/subscriptions | | Stars subscriptions: expiry, cancelled, charges |
 | GET /_sim/stats | | counters |
 | GET, POST /_sim/config | {knob: value} | all knobs |
 | POST /_sim/reset | {stats?: true} | forgets chats, updates and files |
@@ -34,6 +36,7 @@ from typing import Any
 from aiohttp import web
 
 from kiebot.sim.telegram import incoming
+from kiebot.sim.telegram.api.payments import renew_subscription
 from kiebot.sim.telegram.config import SimChat, SimUser
 from kiebot.sim.telegram.core import SimCore
 from kiebot.sim.telegram.params import read_params
@@ -123,6 +126,7 @@ class ControlApi:
             "blocks": self.blocks,
             "users": self.users,
             "payments": self.payments,
+            "subscriptions/renew": self.renew_subscription,
             "config": self.set_config,
             "reset": self.reset,
             "bots": self.add_bot,
@@ -131,6 +135,7 @@ class ControlApi:
             "chats/{chat_id}": self.chat,
             "callbacks": self.list_callbacks,
             "payments": self.list_payments,
+            "subscriptions": self.list_subscriptions,
             "stats": self.stats,
             "config": self.get_config,
             "bots": self.list_bots,
@@ -244,9 +249,22 @@ class ControlApi:
         body = await self.body(request)
         bot = self.bot(request, body)
         user = self._user(bot, body)
+        if "link" in body:
+            query_id = incoming.pay_invoice_link(self.core, bot, user, str(body["link"]))
+            return _reply({"pre_checkout_query_id": query_id})
         chat_id = int(body.get("chat_id", user.id))
         query_id = incoming.pay_invoice(self.core, bot, user, chat_id, int(body["message_id"]))
         return _reply({"pre_checkout_query_id": query_id})
+
+    async def renew_subscription(self, request: web.Request) -> web.Response:
+        body = await self.body(request)
+        bot = self.bot(request, body)
+        charge_id = renew_subscription(self.core, bot, str(body["charge_id"]))
+        return _reply({"telegram_payment_charge_id": charge_id})
+
+    async def list_subscriptions(self, request: web.Request) -> web.Response:
+        bot = self.bot(request, {})
+        return _reply({"subscriptions": [s.to_json() for s in bot.subscriptions.values()]})
 
     async def chat(self, request: web.Request) -> web.Response:
         bot = self.bot(request, {})

@@ -336,3 +336,37 @@ def pay_invoice(core: SimCore, bot: BotState, user: SimUser, chat_id: int, messa
     }
     push_update(core, bot, "pre_checkout_query", chat_id, payload)
     return query_id
+
+
+def pay_invoice_link(core: SimCore, bot: BotState, user: SimUser, link: str) -> str:
+    """Start paying an invoice link the bot made (createInvoiceLink), in the user's
+    private chat with the bot; the pre_checkout_query id. A subscription link starts a
+    subscription once the bot approves."""
+    slug = link.removeprefix("https://t.me/$")
+    invoice = bot.invoice_links.get(slug) if slug != link else None
+    if invoice is None:
+        msg = f"{link!r} is not an invoice link of this bot"
+        raise ValueError(msg)
+    chat = bot.private_chat(user)
+    query_id = str(secrets.randbits(63))
+    record = PreCheckoutRecord(
+        query_id,
+        chat.id,
+        user.to_api(),
+        invoice.currency,
+        invoice.total_amount,
+        invoice.payload,
+        core.clock(),
+        subscription_period=invoice.subscription_period,
+    )
+    _bounded_insert(bot.pre_checkouts, query_id)
+    bot.pre_checkouts[query_id] = record
+    payload = {
+        "id": query_id,
+        "from": user.to_api(),
+        "currency": record.currency,
+        "total_amount": record.total_amount,
+        "invoice_payload": record.payload,
+    }
+    push_update(core, bot, "pre_checkout_query", chat.id, payload)
+    return query_id

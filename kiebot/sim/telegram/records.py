@@ -185,9 +185,26 @@ class ChatActionRecord:
         return {"at": self.at, "action": self.action}
 
 
+@dataclass(frozen=True)
+class InvoiceRecord:
+    """What a user pays: an invoice message's or an invoice link's terms."""
+
+    title: str
+    description: str
+    payload: str
+    currency: str
+    total_amount: int
+    subscription_period: int | None = None
+
+
 @dataclass
 class PreCheckoutRecord:
-    """A Stars payment waiting for answerPreCheckoutQuery."""
+    """A Stars payment waiting for answerPreCheckoutQuery.
+
+    `status` is pending (no answer yet), approved (the payment went through), refused
+    (the bot said no) or expired (no answer within `pre_checkout_ttl`: Telegram fails
+    the payment and nothing is charged).
+    """
 
     id: str
     chat_id: int
@@ -200,6 +217,12 @@ class PreCheckoutRecord:
     ok: bool | None = None
     error_message: str | None = None
     charge_id: str | None = None
+    subscription_period: int | None = None
+
+    def status(self, now: float, ttl: float) -> str:
+        if self.answered:
+            return "approved" if self.ok else "refused"
+        return "expired" if now - self.created > ttl else "pending"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -213,4 +236,48 @@ class PreCheckoutRecord:
             "ok": self.ok,
             "error_message": self.error_message,
             "telegram_payment_charge_id": self.charge_id,
+            "subscription_period": self.subscription_period,
+        }
+
+
+@dataclass
+class ChargeRecord:
+    """A Stars payment that went through; `subscription` is the first charge id of the
+    subscription it paid for, if any."""
+
+    charge_id: str
+    user_id: int
+    total_amount: int
+    refunded: bool = False
+    subscription: str | None = None
+    # The TransactionPartnerUser of its Stars transactions.
+    partner: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StarSubscriptionRecord:
+    """A user's Stars subscription to the bot, named by its first charge id.
+
+    `canceled_by_bot` stops renewals (editUserStarSubscription); the period already paid
+    for stays, as Telegram keeps it active until `expires`.
+    """
+
+    charge_id: str
+    user_id: int
+    chat_id: int
+    invoice: InvoiceRecord
+    expires: int
+    canceled_by_bot: bool = False
+    charges: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "charge_id": self.charge_id,
+            "user_id": self.user_id,
+            "invoice_payload": self.invoice.payload,
+            "total_amount": self.invoice.total_amount,
+            "period": self.invoice.subscription_period,
+            "expires": self.expires,
+            "canceled_by_bot": self.canceled_by_bot,
+            "charges": list(self.charges),
         }

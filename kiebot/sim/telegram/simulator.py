@@ -21,10 +21,17 @@ from aiohttp import web
 
 from kiebot.sim.telegram import incoming
 from kiebot.sim.telegram.api import make_dispatcher
+from kiebot.sim.telegram.api.payments import renew_subscription
 from kiebot.sim.telegram.config import SimChat, SimUser, TelegramSimConfig
 from kiebot.sim.telegram.core import SimCore
 from kiebot.sim.telegram.incoming import InjectedMessage
-from kiebot.sim.telegram.records import CallbackQueryRecord, ChatActionRecord, SentMessage
+from kiebot.sim.telegram.records import (
+    CallbackQueryRecord,
+    ChargeRecord,
+    ChatActionRecord,
+    SentMessage,
+    StarSubscriptionRecord,
+)
 from kiebot.sim.telegram.server import build_app
 from kiebot.sim.telegram.state import BotState
 from kiebot.sim.telegram.stats import SimStats
@@ -289,6 +296,44 @@ class TelegramSimulator:
         state = self._bot(bot, token)
         chat = user.id if chat_id is None else chat_id
         return incoming.pay_invoice(self._core, state, user, chat, message_id)
+
+    def pay_invoice_link(
+        self,
+        user: SimUser,
+        link: str,
+        *,
+        bot: str | BotInfo | None = None,
+        token: str | None = None,
+    ) -> str:
+        """Start paying an invoice link (createInvoiceLink); the pre_checkout_query id."""
+        return incoming.pay_invoice_link(self._core, self._bot(bot, token), user, link)
+
+    def renew_subscription(
+        self, charge_id: str, *, bot: str | BotInfo | None = None, token: str | None = None
+    ) -> str:
+        """Telegram charges the next month of the subscription named by its first charge
+        id: a recurring successful_payment; the new charge id. ValueError once the bot
+        cancelled the subscription (it then just runs out)."""
+        return renew_subscription(self._core, self._bot(bot, token), charge_id)
+
+    def payment_status(
+        self, query_id: str, *, bot: str | BotInfo | None = None, token: str | None = None
+    ) -> str:
+        """pending, approved, refused, or expired (not answered within 10 s: it failed)."""
+        record = self._bot(bot, token).pre_checkouts[query_id]
+        return record.status(self._core.clock(), self._core.config.pre_checkout_ttl)
+
+    def charge(
+        self, charge_id: str, *, bot: str | BotInfo | None = None, token: str | None = None
+    ) -> ChargeRecord:
+        """A payment that went through: its user, amount, refunded flag."""
+        return self._bot(bot, token).charges[charge_id]
+
+    def star_subscription(
+        self, charge_id: str, *, bot: str | BotInfo | None = None, token: str | None = None
+    ) -> StarSubscriptionRecord:
+        """A subscription by its first charge id: expiry, cancelled flag, its charges."""
+        return self._bot(bot, token).subscriptions[charge_id]
 
     # ------------------------------------------------------------------ reading
 

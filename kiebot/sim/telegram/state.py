@@ -18,9 +18,12 @@ from kiebot.sim.telegram.limits import FloodControl
 from kiebot.sim.telegram.notify import Signal
 from kiebot.sim.telegram.records import (
     CallbackQueryRecord,
+    ChargeRecord,
     ChatActionRecord,
+    InvoiceRecord,
     PreCheckoutRecord,
     SentMessage,
+    StarSubscriptionRecord,
 )
 from kiebot.sim.telegram.stats import SimStats
 from kiebot.sim.telegram.updates import UpdateQueue
@@ -126,7 +129,12 @@ class BotState:
         self.flood = FloodControl(config, stats, clock)
         self.callbacks: dict[str, CallbackQueryRecord] = {}
         self.pre_checkouts: dict[str, PreCheckoutRecord] = {}
-        self.charges: dict[str, bool] = {}
+        self.charges: dict[str, ChargeRecord] = {}
+        # Invoice links from createInvoiceLink, by their slug; subscriptions by first charge.
+        self.invoice_links: dict[str, InvoiceRecord] = {}
+        self.subscriptions: dict[str, StarSubscriptionRecord] = {}
+        # The bot's Stars transactions, oldest first (getStarTransactions).
+        self.star_transactions: list[dict[str, Any]] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.description: dict[str, str] = {}
         self._chat_signals: dict[int, Signal] = {}
@@ -189,5 +197,8 @@ class BotState:
         self.callbacks.clear()
         self.pre_checkouts.clear()
         self.charges.clear()
+        self.invoice_links.clear()
+        self.subscriptions.clear()
+        self.star_transactions.clear()
         for signal in self._chat_signals.values():
             signal.notify()
