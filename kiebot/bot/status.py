@@ -1,7 +1,10 @@
 """Job status messages: the bot layer's side of `jobs.runner.JobNotifier`.
 
 One status message per job, edited through queued -> generating -> done (or failed,
-cancelled, expired), with a cancel button while the job can be cancelled. The job's
+cancelled, expired), with a cancel button while the job can be cancelled. Queued, it
+says the position and an estimated wait (`jobs.estimate`); generating, the elapsed time
+and KIE's progress when KIE reports one. A job that failed on the provider's side offers
+the model's fallback at its price (one button), instead of a dead end. The job's
 first notification sends the message and stores its id in the job record, so after a
 restart the same message keeps being edited. Edits are coalesced by the delivery layer's
 `StatusMessage` (latest text wins, at most one edit every few seconds), which keeps a
@@ -11,8 +14,9 @@ crowd of jobs under Telegram's flood limits.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from html import escape
 
 from aiogram.filters.callback_data import CallbackData
@@ -20,7 +24,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from kiebot.billing import Billing
 from kiebot.bot.texts import text
-from kiebot.catalog import Catalog, UnknownModel
+from kiebot.catalog import Catalog, ModelEntry, ModelHealth, UnknownModel
 from kiebot.delivery import Delivery, StatusMessage
 from kiebot.jobs import Job, JobState, JobStore
 
@@ -35,6 +39,49 @@ _STATE_TEXT = {
     JobState.EXPIRED: "status.failed",
     JobState.CANCELLED: "status.cancelled",
 }
+
+
+# Failures that are the provider's, not the user's: another model may well succeed.
+PROVIDER_FAILURES = frozenset(
+    {
+        "kie.generation_failed",
+        "kie.unavailable",
+        "kie.busy",
+        "kie.maintenance",
+        "kie.task_lost",
+        "kie.outcome_unknown",
+        "job.expired",
+    }
+)
+Fallback = Callable[[Job], Awaitable[tuple[ModelEntry, int] | None]]
+Estimate = Callable[[Job], float | None]
+
+
+class RetryOn(CallbackData, prefix="rf"):
+    """Try a failed job again on its model's fallback."""
+
+    j: str
+
+
+def fallback_finder(catalog: Catalog, health: ModelHealth) -> Fallback:
+    """The model (and its price) a failed job could be tried on instead, if any."""
+
+    async def find(job: Job) -> tuple[ModelEntry, int] | None:
+        if job.model not in catalog:
+            return None
+        fallback = await health.usable_fallback(catalog.get(job.model))
+        if fallback is None:
+            return None
+        return fallback, fallback.price_for(fallback.applicable(job.input))
+
+    return find
+
+
+def wait_text(seconds: float, language: str) -> str:
+    """Rounded the way a person says it: seconds under a minute, else minutes."""
+    if seconds < 60:
+        return text("wait.seconds", language, n=max(5, math.ceil(seconds / 5) * 5))
+    return text("wait.minutes", language, n=math.ceil(seconds / 60))
 
 
 def _elapsed(job: Job) -> int:
@@ -56,7 +103,11 @@ class StatusNotifier:
         store: JobStore,
         catalog: Catalog,
         position: Callable[[Job], int | None],
+        estimate: Estimate | None = None,
+        fallback: Fallback | None = None,
     ) -> None:
+        self._estimate = estimate
+        self._fallback = fallback
         self._delivery = delivery
         self._billing = billing
         self._store = store
@@ -76,16 +127,36 @@ class StatusNotifier:
                 status = self._delivery.status(job.chat_id, job.status_message_id)
                 self._messages[job.job_id] = status
             if job.is_final:
-                await self._finish(job, status, body)
+                await self._finish(job, status, body, await self._final_markup(job, language))
             elif status.message_id is None:
                 message_id = await status.show(body, markup)
                 await self._store.set_fields(job.job_id, status_message_id=message_id)
             else:
                 status.update(body, markup)
 
-    async def _finish(self, job: Job, status: StatusMessage, body: str) -> None:
+    async def _final_markup(self, job: Job, language: str) -> InlineKeyboardMarkup | None:
+        """A failed job's way forward: its model's fallback, when one can take it."""
+        if self._fallback is None or job.state not in (JobState.FAILED, JobState.EXPIRED):
+            return None
+        if (job.error or "job.expired") not in PROVIDER_FAILURES:
+            return None
+        found = await self._fallback(job)
+        if found is None:
+            return None
+        model, price = found
+        label = text("flow.retry_button", language, model=model.display_name(language), price=price)
+        button = InlineKeyboardButton(text=label, callback_data=RetryOn(j=job.job_id).pack())
+        return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+    async def _finish(
+        self,
+        job: Job,
+        status: StatusMessage,
+        body: str,
+        markup: InlineKeyboardMarkup | None = None,
+    ) -> None:
         try:
-            message_id = await status.finish(body, None)
+            message_id = await status.finish(body, markup)
         finally:
             self._messages.pop(job.job_id, None)
             self._locks.pop(job.job_id, None)
@@ -103,7 +174,11 @@ class StatusNotifier:
         if job.state in (JobState.FAILED, JobState.EXPIRED):
             reason_key = job.error or ("job.expired" if job.state is JobState.EXPIRED else "")
             values["reason"] = text(reason_key, language)
-        return text(_STATE_TEXT[job.state], language, **values)
+        key = _STATE_TEXT[job.state]
+        wait = self._estimate(job) if self._estimate and job.state is JobState.QUEUED else None
+        if wait is not None:
+            key, values["wait"] = "status.queued_wait", wait_text(wait, language)
+        return text(key, language, **values)
 
     def _model_name(self, job: Job, language: str) -> str:
         try:

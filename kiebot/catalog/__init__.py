@@ -31,6 +31,7 @@ from kiebot.catalog.errors import (
     UnknownModel,
 )
 from kiebot.catalog.fields import FieldSpec, FieldType, OptionValue
+from kiebot.catalog.health import ModelHealth, Unavailable
 from kiebot.catalog.loader import load_catalog, parse_catalog
 from kiebot.catalog.model import JobClass, Kind, ModelEntry
 from kiebot.catalog.pricing import Price
@@ -47,6 +48,7 @@ __all__ = [
     "JobClass",
     "Kind",
     "ModelEntry",
+    "ModelHealth",
     "ModelSwitches",
     "ModelUnavailable",
     "OptionValue",
@@ -56,6 +58,7 @@ __all__ = [
     "PromptTooLong",
     "PromptTooShort",
     "TooManyImages",
+    "Unavailable",
     "UnknownModel",
     "load_catalog",
     "parse_catalog",

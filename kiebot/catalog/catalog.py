@@ -57,6 +57,10 @@ class Catalog:
             and (entry.enabled or not enabled_only)
         )
 
+    def default_model_id(self, kind: Kind | str) -> str | None:
+        """The `[defaults]` model id of this kind, enabled or not (None: not named)."""
+        return self._defaults.get(Kind(kind))
+
     def default_model(self, kind: Kind | str) -> ModelEntry:
         """The `[defaults]` model of this kind when enabled, else the first enabled one."""
         chosen = self._defaults.get(Kind(kind))

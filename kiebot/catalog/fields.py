@@ -43,10 +43,12 @@ _TYPE_KEYS: dict[FieldType, frozenset[str]] = {
     FieldType.INT: frozenset({"min", "max"}),
     FieldType.FLOAT: frozenset({"min", "max"}),
     FieldType.BOOL: frozenset(),
-    FieldType.IMAGE: frozenset(),
-    FieldType.IMAGE_LIST: frozenset({"min_items", "max_items"}),
+    FieldType.IMAGE: frozenset({"max_mb"}),
+    FieldType.IMAGE_LIST: frozenset({"min_items", "max_items", "max_mb"}),
 }
 IMAGE_TYPES = frozenset({FieldType.IMAGE, FieldType.IMAGE_LIST})
+# KIE's upload limit, and the most any image field takes unless it says less (`max_mb`).
+MAX_IMAGE_MB = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +73,14 @@ class FieldSpec:
     maximum: float | None = None
     min_items: int | None = None
     max_items: int | None = None
+    max_mb: float | None = None
     fixed: bool = False
     deprecated: bool = False
+
+    @property
+    def max_image_bytes(self) -> int:
+        """The largest input file this image field takes (KIE's 10 MB unless less)."""
+        return int((self.max_mb or MAX_IMAGE_MB) * 1024 * 1024)
 
     @property
     def is_image(self) -> bool:
@@ -177,6 +185,7 @@ def parse_field(name: str, table: Table) -> FieldSpec:
         maximum=table.opt_number("max"),
         min_items=table.opt_integer("min_items"),
         max_items=table.opt_integer("max_items", minimum=1),
+        max_mb=_max_mb(table),
         fixed=table.boolean("fixed", False),
         deprecated=table.boolean("deprecated", False),
     )
@@ -184,6 +193,16 @@ def parse_field(name: str, table: Table) -> FieldSpec:
     table.finish()
     _check_consistency(spec, table)
     return spec
+
+
+def _max_mb(table: Table) -> float | None:
+    if not table.has("max_mb"):
+        table.raw("max_mb")
+        return None
+    value = table.positive("max_mb")
+    if value > MAX_IMAGE_MB:
+        raise table.error(f"KIE takes no file over {MAX_IMAGE_MB:g} MB, got {value:g}", "max_mb")
+    return value
 
 
 def _parse_type(table: Table) -> FieldType:

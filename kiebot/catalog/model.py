@@ -59,8 +59,15 @@ class Kind(StrEnum):
 
 
 _VIDEO_KINDS = frozenset({Kind.TEXT_TO_VIDEO, Kind.IMAGE_TO_VIDEO})
+# Image-to-video needs words too: how the picture should move (Kling and Veo require it).
 _PROMPT_KINDS = frozenset(
-    {Kind.TEXT_TO_IMAGE, Kind.IMAGE_EDIT, Kind.MULTI_IMAGE, Kind.TEXT_TO_VIDEO}
+    {
+        Kind.TEXT_TO_IMAGE,
+        Kind.IMAGE_EDIT,
+        Kind.MULTI_IMAGE,
+        Kind.TEXT_TO_VIDEO,
+        Kind.IMAGE_TO_VIDEO,
+    }
 )
 _IMAGE_KINDS = frozenset(
     {Kind.IMAGE_EDIT, Kind.MULTI_IMAGE, Kind.UPSCALE, Kind.BACKGROUND_REMOVAL, Kind.IMAGE_TO_VIDEO}
@@ -119,6 +126,13 @@ class ModelEntry:
         return self.fields[self.image_field].item_limits()
 
     @property
+    def max_image_bytes(self) -> int:
+        """The largest photo this model takes, checked before any credit moves."""
+        if self.image_field is None:
+            return 0
+        return self.fields[self.image_field].max_image_bytes
+
+    @property
     def options(self) -> tuple[FieldSpec, ...]:
         """The fields a user may choose (the settings menu), in the file's order."""
         return tuple(spec for spec in self.fields.values() if self._is_option(spec))
@@ -164,6 +178,33 @@ class ModelEntry:
         values: dict[str, Any] = dict(self.resolve_options(options))
         self._put_prompt(values, prompt)
         self._put_images(values, image_urls)
+        return {name: values[name] for name in self.fields if name in values}
+
+    def check_images(self, count: int) -> None:
+        """Whether this many input images fit the model; `InputError` otherwise.
+
+        Checked before credits are reserved, for photos still to be uploaded.
+        """
+        low, high = self.image_limits
+        if count > high:
+            raise TooManyImages(high, count)
+        if count < low:
+            raise ImagesRequired(low, count)
+
+    def without_images(self, task_input: Mapping[str, Any]) -> dict[str, Any]:
+        """`task_input` minus the image field, for a job whose photos are uploaded later."""
+        return {name: value for name, value in task_input.items() if name != self.image_field}
+
+    def with_images(
+        self, task_input: Mapping[str, Any], image_urls: Sequence[str]
+    ) -> dict[str, Any]:
+        """`task_input` with these image URLs added after any it holds, in field order."""
+        if self.image_field is None:
+            return dict(task_input)
+        held = task_input.get(self.image_field)
+        urls = ([held] if isinstance(held, str) else list(held or [])) + list(image_urls)
+        values = dict(task_input)
+        self._put_images(values, urls)
         return {name: values[name] for name in self.fields if name in values}
 
     def price_for(self, options: Mapping[str, Any]) -> int:

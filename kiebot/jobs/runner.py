@@ -4,7 +4,11 @@ Every step writes the job's next state to Redis *before* the side effect it enab
 state machine in `jobs.states`), so whatever step a crash interrupts, the next start
 resumes the job from the state it finds (`recover`). The steps, by state:
 
-- queued: move to submitting, create the KIE task, move to running with the task id;
+- queued: move to submitting, upload the job's photos (Telegram file ids kept in the
+  record) to KIE, create the KIE task with their URLs, move to running with the task id.
+  The uploads happen after the state is written, so a crash here is a `submitting` job
+  that uploads again on resume: the reservation belongs to the job, so it is charged
+  once whatever happens;
 - submitting (found so only after a crash or an ambiguous create): KIE may or may not
   have the task, and KIE offers no way to ask. We go back to queued once and create a new
   task: the user is charged once whatever happens, because the reservation belongs to
@@ -24,21 +28,25 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol, Unpack
+from typing import Any, Literal, Protocol, Unpack
 
+from aiogram.types import InlineKeyboardMarkup
 from loguru import logger
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from kiebot.catalog import Catalog
+from kiebot.catalog import Catalog, Kind, ModelEntry, ModelHealth
 from kiebot.delivery import Delivery, DeliveryFailed, RecipientUnavailable, ResultUnavailable
 from kiebot.errors import KiebotError
 from kiebot.jobs.durations import DurationBook
 from kiebot.jobs.errors import InvalidTransition
+from kiebot.jobs.inputs import InputUploader
 from kiebot.jobs.poller import Poller
 from kiebot.jobs.record import Job, JobFields, JobStore
 from kiebot.jobs.states import FINAL_STATES, JobState
 from kiebot.kie import KieClient, KieCreateOutcomeUnknown, KieError, TaskRecord, TaskState
+from kiebot.kie.errors import KieValidationError
+from kiebot.kie.refusals import PROVIDER, Refusal, classify
 from kiebot.ops.metrics import Metrics
 
 MAX_SUBMIT_ATTEMPTS = 2
@@ -64,6 +72,10 @@ class _Outcome:
 
 
 CallbackUrl = Callable[[str], str | None]
+# The buttons under a delivered result (again, as file, upscale, animate): the bot's.
+ResultMarkup = Callable[[Job], Awaitable[InlineKeyboardMarkup | None]]
+# Kinds whose result keeps what a photo would lose (background removal: transparency).
+_AS_DOCUMENT = frozenset({Kind.BACKGROUND_REMOVAL})
 
 
 class Runner:
@@ -80,7 +92,13 @@ class Runner:
         metrics: Metrics,
         callback_url: CallbackUrl,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        uploader: InputUploader | None = None,
+        health: ModelHealth | None = None,
+        result_markup: ResultMarkup | None = None,
     ) -> None:
+        self._uploader = uploader
+        self._health = health
+        self._result_markup = result_markup
         self._store = store
         self._kie = kie
         self._catalog = catalog
@@ -168,9 +186,14 @@ class Runner:
         await self._notify_safely(job)
         entry = self._catalog.get(job.model)
         try:
+            task_input = await self._task_input(job, entry)
+        except KiebotError as exc:
+            await self._count_failure(job, exc)
+            return await self._fail(job, exc.user_message_key, f"inputs: {exc!r}")
+        try:
             created = await self._kie.create_task(
                 entry.kie_model,
-                job.input,
+                task_input,
                 callback_url=self._callback_url(job.job_id),
                 family=entry.endpoint,
             )
@@ -178,13 +201,34 @@ class Runner:
             logger.warning("KIE may or may not have created the task")
             return await self._resubmit(job)
         except KieError as exc:
-            return await self._fail(job, exc.user_message_key, str(exc))
+            await self._count_failure(job, exc)
+            return await self._fail(job, _refusal_key(exc), str(exc))
         running = await self._advance(
             job, JobState.RUNNING, task_id=created.task_id, key_id=created.key_id
         )
         if running is not None:
             await self._notify_safely(running)
         return running
+
+    async def _task_input(self, job: Job, entry: ModelEntry) -> dict[str, Any]:
+        """The input KIE gets: the record's, plus the URLs of the photos uploaded now."""
+        if not job.input_files:
+            return job.input
+        if self._uploader is None:
+            raise RuntimeError("a job with photos needs an uploader")
+        urls = await self._uploader.upload_all(job.input_files)
+        return entry.with_images(job.input, urls)
+
+    async def _count_failure(self, job: Job, error: BaseException) -> None:
+        """A provider-side failure counts against the model (`catalog.health`); the
+        user's file or Telegram losing it does not."""
+        if not isinstance(error, KieError):
+            return
+        blame = error.blame
+        if isinstance(error, KieValidationError):
+            blame = classify(None, error.message).blame
+        if self._health is not None and blame != "user":
+            await self._health.record_failure(job.model)
 
     async def _resubmit(self, job: Job) -> Job | None:
         if job.attempts >= MAX_SUBMIT_ATTEMPTS:
@@ -226,7 +270,12 @@ class Runner:
             return await self._store.get(job.job_id)
         if not record.result_urls or record.state is not TaskState.SUCCESS:
             detail = f"{record.fail_code or ''} {record.fail_msg or ''}".strip()
-            return await self._fail(job, "kie.generation_failed", detail)
+            refusal: Refusal = classify(record.fail_code, record.fail_msg)
+            if record.state is TaskState.SUCCESS:  # success without a result: KIE's fault
+                refusal = PROVIDER
+            if refusal.blame != "user" and self._health is not None:
+                await self._health.record_failure(job.model)
+            return await self._fail(job, refusal.user_message_key, detail)
         # The poller records the duration from KIE's own timestamps.
         return await self._advance(
             job,
@@ -237,10 +286,17 @@ class Runner:
 
     async def _deliver(self, job: Job) -> Job | None:
         kind: Literal["image", "video"] = "video" if job.job_class == "video" else "image"
+        markup = await self._result_markup(job) if self._result_markup else None
+        as_document = self._kind_of(job) in _AS_DOCUMENT
         for attempt in range(1, DELIVERY_ATTEMPTS + 1):
             try:
                 delivered = await self._delivery.send_result(
-                    job.chat_id, job.result_urls[0], kind=kind, caption=None
+                    job.chat_id,
+                    job.result_urls[0],
+                    kind=kind,
+                    caption=None,
+                    reply_markup=markup,
+                    as_document=as_document,
                 )
             except (RecipientUnavailable, ResultUnavailable) as exc:
                 return await self._fail(job, exc.user_message_key, str(exc))
@@ -258,6 +314,9 @@ class Runner:
                 result_kind=delivered.method,
             )
         return await self._fail(job, "delivery.failed", "Telegram refused the result")
+
+    def _kind_of(self, job: Job) -> Kind | None:
+        return self._catalog.get(job.model).kind if job.model in self._catalog else None
 
     # -- transitions ----------------------------------------------------------------------
 
@@ -286,8 +345,6 @@ class Runner:
         ended = await self._advance(job, to, **fields)
         if ended is None:
             return None
-        self._metrics.jobs.labels(model=job.model, outcome=to.value).inc()
-        self._metrics.job_duration.labels(model=job.model).observe(time.time() - job.created_at)
         if to is not JobState.DONE:
             logger.info("job ended {}: {}", to.value, detail)
         await self._notify_safely(ended)
@@ -304,3 +361,12 @@ class Runner:
         ready = job.result_ready_at
         if ready is not None:
             self._metrics.delivery_delay.observe(max(time.time() - ready, 0.0))
+
+
+def _refusal_key(error: KieError) -> str:
+    """A create KIE refused as invalid (422) may be a content refusal in disguise (Veo's
+    "rejected by Flow (... flagged ...)"): say which."""
+    if isinstance(error, KieValidationError):
+        refusal = classify(None, error.message)
+        return error.user_message_key if refusal is PROVIDER else refusal.user_message_key
+    return error.user_message_key

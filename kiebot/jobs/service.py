@@ -6,8 +6,9 @@ these, and render what comes back or the typed error that comes out.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kiebot.billing import Billing
@@ -19,6 +20,9 @@ from kiebot.jobs.scheduler import Scheduler
 from kiebot.jobs.states import JobState
 
 CANCELLABLE = frozenset({JobState.QUEUED, JobState.SUBMITTING, JobState.RUNNING})
+# What an operator may submit again from the admin console (`JobService.retry`).
+RETRYABLE = frozenset({JobState.FAILED, JobState.EXPIRED})
+_RETRIES = uuid.UUID("0b7e5c1d-2f4a-4e8b-9c61-5a3d7e9f1b24")  # fixed: retry ids stay stable
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +35,34 @@ class JobLimits:
     max_queue: int = 500
 
 
+@dataclass(frozen=True, slots=True)
+class JobRequest:
+    """One generation a user asked for, before it is priced and reserved.
+
+    `model_id` names the catalog entry and `options` its user options (checked here).
+    Photos come two ways: `image_urls` KIE can fetch already (an earlier result's URL at
+    KIE), and `input_files`, Telegram file ids the runner downloads and uploads to KIE
+    when it submits the job (a Telegram URL holds the bot token and is never passed on).
+    """
+
+    user_id: int
+    chat_id: int
+    model_id: str
+    prompt: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    image_urls: tuple[str, ...] = ()
+    input_files: tuple[str, ...] = ()
+
+
 class JobNotCancellable(InvalidTransition):
     """The result is already on its way (delivering) or the job has ended."""
 
     user_message_key = "job.not_cancellable"
+
+
+class JobNotRetryable(InvalidTransition):
+    """Only a failed or expired job may be submitted again (an operator's action: the
+    admin console shows the error's text, no user ever sees it)."""
 
 
 class JobService:
@@ -67,41 +95,51 @@ class JobService:
         options: Mapping[str, Any] | None = None,
         job_id: str | None = None,
     ) -> Job:
-        """Reserve the price and queue a text-to-image job; typed errors say why not.
+        """A text-to-image job with the default model unless `model_id` says otherwise."""
+        model = model_id or self._catalog.default_model(Kind.TEXT_TO_IMAGE).id
+        request = JobRequest(user_id, chat_id, model, prompt, options or {})
+        return await self.submit(request, job_id=job_id)
 
-        The input is built and checked (prompt length, options) before any credit
-        moves; the queue's room is checked before the reservation so that a full queue
-        costs the user nothing. A `job_id` that exists already (a prompt Telegram
-        delivered again after a crash, see `job_id_for_message`) returns that job and
+    async def submit(self, request: JobRequest, *, job_id: str | None = None) -> Job:
+        """Reserve the price and queue the job; typed errors say why not.
+
+        The input is built and checked (prompt length, options, how many photos) before
+        any credit moves; the queue's room is checked before the reservation so that a
+        full queue costs the user nothing. Photos still at Telegram are counted here and
+        uploaded by the runner (`Job.input_files`). A `job_id` that exists already (a
+        message or button Telegram delivered again after a crash) returns that job and
         does nothing else: recovery is already carrying it on.
         """
         if job_id is not None:
             existing = await self._store.get(job_id)
             if existing is not None:
                 return existing
-        await self._billing.ensure_account(user_id)
-        entry = (
-            self._catalog.get(model_id)
-            if model_id
-            else self._catalog.default_model(Kind.TEXT_TO_IMAGE)
-        )
-        chosen = options or {}
-        task_input = entry.build_input(prompt, chosen)
+        await self._billing.ensure_account(request.user_id)
+        entry = self._catalog.get(request.model_id)
+        images = request.image_urls
+        entry.check_images(len(images) + len(request.input_files))
+        pending = ("https://kie.invalid/pending",) * len(request.input_files)
+        task_input = entry.build_input(request.prompt, request.options, images + pending)
+        if request.input_files:  # the runner adds the uploaded URLs after these
+            task_input = entry.without_images(task_input)
+            if images and entry.image_field:
+                task_input[entry.image_field] = list(images)
         job_class = entry.job_class.value
         if not self._scheduler.has_room(job_class):
             raise QueueFull(job_class=job_class)
         job = await self._store.submit(
             job_id or new_job_id(),
-            user_id,
-            chat_id,
+            request.user_id,
+            request.chat_id,
             entry.id,
             job_class,  # type: ignore[arg-type]
             task_input,
-            entry.price_for(chosen),
+            entry.price_for(request.options),
             max_active_per_user=self._limits.max_active_per_user,
             max_queue=self._limits.max_queue,
             rate_limit=self._limits.rate_limit,
             rate_window_s=self._limits.rate_window_s,
+            input_files=request.input_files,
         )
         if not self._scheduler.offer(job_class, job.job_id):
             # Filled up between the check and now: end it, which releases the reservation.
@@ -132,3 +170,49 @@ class JobService:
         self._runner.abandon(job_id)
         await self._notifier.job_changed(cancelled)
         return cancelled
+
+    # -- the operator's paths (admin console) ----------------------------------------------
+
+    async def cancel_by_operator(self, job_id: str) -> Job:
+        """Cancel any user's job while it is cancellable; the user gets the credits back
+        and sees the cancellation on the job's status message."""
+        job = await self._store.get(job_id)
+        if job is None:
+            raise JobNotFound(job_id=job_id)
+        return await self.cancel(user_id=job.user_id, job_id=job_id)
+
+    async def retry(self, job_id: str, *, op_key: str) -> Job:
+        """Submit a failed or expired job again, as a new job of the same user, model,
+        input and price.
+
+        The user pays for the new job exactly as for any job (reserved now, captured only
+        if delivered, released if it fails again): the old job's credits were already
+        released, so nobody pays twice. An operator who wants it free grants the price
+        first. The user's limits apply as at any submit. The new job's id derives from
+        the old one and `op_key` (one per form), so a submitted-twice form makes one job.
+        """
+        old = await self._store.get(job_id)
+        if old is None:
+            raise JobNotFound(job_id=job_id)
+        if old.state not in RETRYABLE:
+            raise JobNotRetryable(job_id=job_id, from_state=old.state, to_state=JobState.QUEUED)
+        if not self._scheduler.has_room(old.job_class):
+            raise QueueFull(job_class=old.job_class)
+        job = await self._store.submit(
+            uuid.uuid5(_RETRIES, f"{job_id}:{op_key}").hex,
+            old.user_id,
+            old.chat_id,
+            old.model,
+            old.job_class,
+            old.input,
+            old.price,
+            max_active_per_user=self._limits.max_active_per_user,
+            max_queue=self._limits.max_queue,
+            rate_limit=self._limits.rate_limit,
+            rate_window_s=self._limits.rate_window_s,
+        )
+        if job.state is JobState.QUEUED and not self._scheduler.offer(job.job_class, job.job_id):
+            await self._store.transition(job.job_id, JobState.FAILED, error="job.queue_full")
+            raise QueueFull(job_class=job.job_class)
+        await self._notifier.job_changed(job)
+        return job

@@ -18,8 +18,10 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
+import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
@@ -44,6 +46,7 @@ from kiebot.kie.models import CreatedTask, TaskRecord, UploadedFile
 from kiebot.kie.retry import Backoff
 from kiebot.kie.session import create_kie_session
 from kiebot.kie.upload import UploadSource, multipart_body, parse_uploaded, prepare_upload
+from kiebot.ops.metrics import Metrics
 
 __all__ = ["KieClient", "create_kie_session"]
 
@@ -77,8 +80,10 @@ class KieClient:
         upload_url: str,
         backoff: Backoff | None = None,
         upload_read_timeout_s: float = 120.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self._session = session
+        self._metrics = metrics
         self._pool = pool
         self._api_url = api_url.rstrip("/")
         self._upload_url = upload_url.rstrip("/")
@@ -259,6 +264,27 @@ class KieClient:
         return retries + 1
 
     async def _send(self, key_id: str, method: str, url: str, **kwargs: Any) -> Any:
+        """One HTTP exchange, counted by endpoint and KIE's code when metrics are on."""
+        if self._metrics is None:
+            return await self._exchange(key_id, method, url, **kwargs)
+        endpoint = urlsplit(url).path
+        started = time.perf_counter()
+        code = "200"
+        try:
+            return await self._exchange(key_id, method, url, **kwargs)
+        except KieTransportError:
+            code = "network"
+            raise
+        except KieError as exc:
+            code = str(exc.code or exc.http_status or "error")
+            raise
+        finally:
+            self._metrics.provider_calls.labels(endpoint=endpoint, code=code).inc()
+            self._metrics.provider_latency.labels(endpoint=endpoint).observe(
+                time.perf_counter() - started
+            )
+
+    async def _exchange(self, key_id: str, method: str, url: str, **kwargs: Any) -> Any:
         """One HTTP exchange: KIE's `data` on success, a typed error otherwise."""
         headers = {"Authorization": self._pool.authorization(key_id)}
         try:

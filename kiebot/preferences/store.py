@@ -2,7 +2,8 @@
 
 One hash per user (`Keys.preferences`): `lang` (a language the user picked in /settings,
 over Telegram's language_code), `aspect_ratio` (their default, applied to every model
-that has such a field), `model:{kind}` (the chosen model of each kind) and
+that has such a field), `mode` (the kind last chosen in /models: what a plain text or a
+photo without a caption does), `model:{kind}` (the chosen model of each kind) and
 `opt:{model}:{field}` (an option value chosen in that model's menu, JSON-encoded so an
 int stays an int). Values are checked against the catalog by the caller before they are
 stored; a value the catalog no longer accepts is dropped when read (`options_for`), so
@@ -13,11 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 from redis.asyncio import Redis
 
-from kiebot.catalog import Catalog, InputError, Kind, ModelEntry, OptionValue
+from kiebot.catalog import (
+    Catalog,
+    InputError,
+    Kind,
+    ModelEntry,
+    ModelUnavailable,
+    OptionValue,
+)
 from kiebot.store.keys import Keys
 from kiebot.store.replies import text_map
 
@@ -26,6 +35,7 @@ from kiebot.store.replies import text_map
 class UserPreferences:
     language: str | None = None
     aspect_ratio: str | None = None
+    mode: Kind | None = None
     models: Mapping[str, str] = field(default_factory=dict)  # kind -> model id
     options: Mapping[str, Mapping[str, OptionValue]] = field(default_factory=dict)
 
@@ -42,19 +52,40 @@ class UserPreferences:
         return cls(
             language=data.get("lang"),
             aspect_ratio=data.get("aspect_ratio"),
+            mode=_kind(data.get("mode")),
             models=models,
             options=options,
         )
 
-    def model_for(self, catalog: Catalog, kind: Kind) -> ModelEntry:
+    def model_for(
+        self, catalog: Catalog, kind: Kind, switches: Mapping[str, bool] | None = None
+    ) -> ModelEntry:
         """The user's model of this kind, or the catalog's default when they chose none
-        or the chosen one is gone from the catalog or switched off in it."""
+        or the chosen one is gone from the catalog or switched off.
+
+        `switches` are the operator's live overrides (`ModelSwitches.overrides()`): a
+        model switched off there is passed over like one disabled in the file, and one
+        switched on counts as enabled. Raises `ModelUnavailable` when no model of the
+        kind is on.
+        """
+        live = switches or {}
+
+        def enabled(entry: ModelEntry) -> bool:
+            return live.get(entry.id, entry.enabled)
+
         chosen = self.models.get(kind.value)
         if chosen and chosen in catalog:
             entry = catalog.get(chosen)
-            if entry.enabled and entry.kind == kind:
+            if enabled(entry) and entry.kind == kind:
                 return entry
-        return catalog.default_model(kind)
+        default = catalog.default_model_id(kind)
+        candidates = [default] if default else []
+        candidates += [e.id for e in catalog.models(kind=kind, enabled_only=False)]
+        for model_id in candidates:
+            entry = catalog.get(model_id)
+            if enabled(entry):
+                return entry
+        raise ModelUnavailable(kind.value)
 
     def options_for(self, entry: ModelEntry) -> dict[str, OptionValue]:
         """The user's options for this model that the model accepts now; the default
@@ -93,7 +124,14 @@ class Preferences:
             await self._redis.hset(key, "aspect_ratio", aspect_ratio)
 
     async def set_model(self, user_id: int, kind: Kind, model_id: str) -> None:
-        await self._redis.hset(self._keys.preferences(user_id), f"model:{kind.value}", model_id)
+        """Remember the model of this kind; the kind becomes the user's mode too."""
+        await self._redis.hset(
+            self._keys.preferences(user_id),
+            mapping={f"model:{kind.value}": model_id, "mode": kind.value},
+        )
+
+    async def set_mode(self, user_id: int, kind: Kind) -> None:
+        await self._redis.hset(self._keys.preferences(user_id), "mode", kind.value)
 
     async def set_option(
         self, user_id: int, model_id: str, name: str, value: OptionValue | None
@@ -108,3 +146,11 @@ class Preferences:
     async def forget(self, user_id: int) -> None:
         """Delete every preference of the user (their data-deletion request)."""
         await self._redis.delete(self._keys.preferences(user_id))
+
+
+def _kind(value: Any) -> Kind | None:
+    """A stored kind, or None for a missing one or one this version no longer has."""
+    try:
+        return Kind(value) if value else None
+    except ValueError:
+        return None

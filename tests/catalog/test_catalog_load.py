@@ -61,17 +61,59 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 def test_the_bundled_catalog_loads() -> None:
     catalog = load_catalog()
-    ids = [entry.id for entry in catalog.models()]
-    assert ids == ["z-image", "google/nano-banana", "google/nano-banana-edit"]
+    ids = {entry.id for entry in catalog.models()}
+    assert {"z-image", "google/nano-banana", "google/nano-banana-edit"} <= ids
     for entry in catalog:
         assert entry.family in FAMILIES
-        assert entry.endpoint is MARKET
-        assert entry.job_class is JobClass.IMAGE
         assert entry.display_name("ru")
         assert entry.display_name("en")
         assert 0 < entry.typical_s < entry.timeout_s
     assert catalog.default_model(Kind.TEXT_TO_IMAGE).id == "z-image"
     assert catalog.default_model("image_edit").id == "google/nano-banana-edit"
+
+
+def test_every_kind_the_issue_names_is_sold() -> None:
+    """Issue 5 item 1: at least these models, and every kind has an enabled default."""
+    catalog = load_catalog()
+    ids = {entry.id for entry in catalog.models()}
+    assert {
+        "bytedance/seedream-v4-text-to-image",
+        "bytedance/seedream-v4-edit",
+        "flux-2/pro-text-to-image",
+        "topaz/image-upscale",
+        "recraft/remove-background",
+        "kling-2.6/text-to-video",
+        "kling-2.6/image-to-video",
+        "bytedance/v1-pro-text-to-video",
+        "veo-3.1-fast",
+    } <= ids
+    for kind in Kind:
+        assert catalog.default_model(kind).kind is kind
+    assert catalog.get("veo-3.1-fast").family == "veo"
+    assert catalog.get("veo-3.1-fast").kie_model == "veo3_fast"
+    assert catalog.get("kling-2.6/text-to-video").job_class is JobClass.VIDEO
+    assert catalog.get("z-image").endpoint is MARKET
+
+
+def test_video_prices_follow_duration_resolution_and_sound() -> None:
+    catalog = load_catalog()
+    kling = catalog.get("kling-2.6/text-to-video")
+    assert kling.price_for({}) == 45
+    assert kling.price_for({"duration": "10"}) == 90
+    assert kling.price_for({"duration": "10", "sound": True}) == 180
+    seedance = catalog.get("bytedance/v1-pro-text-to-video")
+    assert seedance.price_for({"resolution": "480p"}) < seedance.price_for({})
+    assert seedance.price_for({"duration": "10"}) == 2 * seedance.price_for({})
+
+
+def test_fallbacks_lead_to_a_model_of_the_same_kind() -> None:
+    catalog = load_catalog()
+    for entry in catalog:
+        fallback = catalog.fallback_for(entry.id)
+        if fallback is not None:
+            assert fallback.kind is entry.kind
+            assert fallback.id != entry.id
+    assert catalog.fallback_for("veo-3.1-fast").id == "kling-2.6/text-to-video"  # type: ignore[union-attr]
 
 
 def test_the_bundled_schemas_are_kies_documented_ones() -> None:

@@ -16,7 +16,8 @@ See docs/sim-kie.md for the behaviour, the knobs and the control API.
 from kiebot.sim.kie.app import SIM_APP_KEY, create_app
 from kiebot.sim.kie.callbacks import sign
 from kiebot.sim.kie.config import KeySpec, KieSimConfig
-from kiebot.sim.kie.models import FieldSpec, ModelSpec, default_models
+from kiebot.sim.kie.models import FieldSpec, ModelSpec
+from kiebot.sim.kie.schemas import default_models
 from kiebot.sim.kie.simulator import KieSimulator
 from kiebot.sim.kie.stats import Counters, SimStats
 from kiebot.sim.kie.tasks import SimTask

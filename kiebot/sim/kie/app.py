@@ -148,6 +148,20 @@ class _KieRoutes:
 
         return await self._serve(request, "recordInfo", action)
 
+    # ---- Veo 3.1 (its own endpoints and shapes)
+
+    async def veo_generate(self, request: web.Request) -> web.Response:
+        async def action(key: str, req: web.Request) -> Reply:
+            return await self.sim.veo_generate(key, await req.read(), self.sim.base_url_for(req))
+
+        return await self._serve(request, "veo/generate", action)
+
+    async def veo_record_info(self, request: web.Request) -> web.Response:
+        async def action(key: str, req: web.Request) -> Reply:
+            return self.sim.veo_record_info(key, req.query.get("taskId"))
+
+        return await self._serve(request, "veo/record-info", action)
+
     async def credit(self, request: web.Request) -> web.Response:
         async def action(key: str, req: web.Request) -> Reply:
             return self.sim.credit(key)
@@ -264,6 +278,8 @@ def create_app(sim: KieSimulator) -> web.Application:
     routes = _KieRoutes(sim)
     app.router.add_post("/api/v1/jobs/createTask", routes.create_task)
     app.router.add_get("/api/v1/jobs/recordInfo", routes.record_info)
+    app.router.add_post("/api/v1/veo/generate", routes.veo_generate)
+    app.router.add_get("/api/v1/veo/record-info", routes.veo_record_info)
     app.router.add_get("/api/v1/chat/credit", routes.credit)
     app.router.add_post("/api/file-stream-upload", routes.stream_upload)
     app.router.add_post("/api/file-url-upload", routes.url_upload)

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from kiebot.sim.kie.models import ModelSpec, default_models
+from kiebot.sim.kie.models import ModelSpec
+from kiebot.sim.kie.schemas import default_models
 
 ErrorHttpStatus = Literal["body", "mirror", "mixed"]
 MessageKey = Literal["msg", "message", "both"]

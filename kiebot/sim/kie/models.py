@@ -1,11 +1,9 @@
-"""The models the simulator knows: their class, input schema, price and typical duration.
+"""How the simulator describes a model and checks a task's input against it.
 
-Schemas are transcribed from KIE's model pages (docs.kie.ai/market/...): required fields,
-prompt limits, enums, the maximum number of input images. The simulator validates every
-createTask against them and answers 422 naming the field, as KIE does, so a catalog entry
-that sends the wrong type or an unknown enum value fails in tests, not in production.
-
-Prices are in KIE credits and durations in seconds; both are knobs, not facts.
+The table of models itself (KIE's documented schemas) is in `schemas`. The simulator
+validates every create against its model's fields and answers 422 naming the field, as
+KIE does, so a catalog entry that sends the wrong type or an unknown enum value fails in
+tests, not in production.
 """
 
 from __future__ import annotations
@@ -15,42 +13,50 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-FieldKind = Literal["string", "boolean", "enum", "url", "url_list", "number"]
+FieldKind = Literal["string", "boolean", "enum", "url", "url_list", "number", "integer"]
 ModelKind = Literal["image", "video"]
-
-ASPECT_RATIOS_NANO = (
-    "1:1",
-    "9:16",
-    "16:9",
-    "3:4",
-    "4:3",
-    "3:2",
-    "2:3",
-    "5:4",
-    "4:5",
-    "21:9",
-    "auto",
-)
+Family = Literal["market", "veo"]
 
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """One field of a model's `input`: its kind and the limits KIE documents for it."""
+    """One field of a model's `input`: its kind and the limits KIE documents for it.
+
+    `min_length` / `max_length` bound strings, `minimum` / `maximum` numbers, `min_items`
+    / `max_items` URL lists. For URL fields `max_bytes` and `mime_types` narrow what the
+    file behind the URL may be (KIE's upload limit and JPEG/PNG/WebP otherwise), and
+    `min_side` / `max_side` its pixel size where KIE documents one.
+    """
 
     kind: FieldKind = "string"
     required: bool = False
     max_length: int | None = None
     choices: tuple[str, ...] = ()
     max_items: int | None = None
+    min_length: int | None = None
+    min_items: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    max_bytes: int | None = None
+    mime_types: tuple[str, ...] = ()
+    min_side: int | None = None
+    max_side: int | None = None
+
+
+# A rule across fields (Veo: REFERENCE_2_VIDEO only with veo3_fast): the problem or None.
+CrossCheck = Callable[[dict[str, Any]], str | None]
 
 
 @dataclass
 class ModelSpec:
     """A model the simulator serves.
 
+    `family` says which endpoints serve it: "market" (createTask / recordInfo, fields in
+    `input`) or "veo" (Veo 3.1's generate / record-info, fields at the top level).
     `median_s` and `sigma` describe a log-normal duration (sigma 0 = always the median);
     `progress` says whether recordInfo reports a 0-100 progress while generating (KIE
     does so only for some models); `failure_rate`, when set, overrides the global one.
+    `cross_check` holds rules that span fields.
     """
 
     name: str
@@ -63,91 +69,8 @@ class ModelSpec:
     enabled: bool = True
     accept_any_input: bool = False
     failure_rate: float | None = None
-
-
-def _prompt(max_length: int) -> FieldSpec:
-    return FieldSpec("string", required=True, max_length=max_length)
-
-
-def default_models() -> list[ModelSpec]:
-    """The built-in table: the models the bot's catalog starts with, as KIE documents them."""
-    nano_format = FieldSpec("enum", choices=("png", "jpeg"))
-    nano_ratio = FieldSpec("enum", choices=ASPECT_RATIOS_NANO)
-    kling_ratio = FieldSpec("enum", required=True, choices=("1:1", "16:9", "9:16"))
-    kling_duration = FieldSpec("enum", required=True, choices=("5", "10"))
-    return [
-        ModelSpec(
-            "z-image",
-            "image",
-            {
-                "prompt": _prompt(1000),
-                "aspect_ratio": FieldSpec(
-                    "enum", required=True, choices=("1:1", "4:3", "3:4", "16:9", "9:16")
-                ),
-                "nsfw_checker": FieldSpec("boolean"),
-            },
-            cost=0.8,
-            median_s=8.0,
-            sigma=0.3,
-        ),
-        ModelSpec(
-            "google/nano-banana",
-            "image",
-            {
-                "prompt": _prompt(5000),
-                "output_format": nano_format,
-                "aspect_ratio": nano_ratio,
-                "image_size": nano_ratio,  # deprecated by KIE in favour of aspect_ratio
-                "nsfw_checker": FieldSpec("boolean"),
-            },
-            cost=4.0,
-            median_s=12.0,
-            sigma=0.3,
-        ),
-        ModelSpec(
-            "google/nano-banana-edit",
-            "image",
-            {
-                "prompt": _prompt(5000),
-                "image_urls": FieldSpec("url_list", required=True, max_items=10),
-                "output_format": nano_format,
-                "aspect_ratio": nano_ratio,
-                "image_size": nano_ratio,
-                "nsfw_checker": FieldSpec("boolean"),
-            },
-            cost=4.0,
-            median_s=14.0,
-            sigma=0.3,
-        ),
-        ModelSpec(
-            "kling-2.6/text-to-video",
-            "video",
-            {
-                "prompt": _prompt(1000),
-                "sound": FieldSpec("boolean", required=True),
-                "aspect_ratio": kling_ratio,
-                "duration": kling_duration,
-            },
-            cost=55.0,
-            median_s=90.0,
-            sigma=0.25,
-            progress=True,
-        ),
-        ModelSpec(
-            "kling-2.6/image-to-video",
-            "video",
-            {
-                "prompt": _prompt(1000),
-                "image_urls": FieldSpec("url_list", required=True, max_items=1),
-                "sound": FieldSpec("boolean", required=True),
-                "duration": kling_duration,
-            },
-            cost=55.0,
-            median_s=100.0,
-            sigma=0.25,
-            progress=True,
-        ),
-    ]
+    family: Family = "market"
+    cross_check: CrossCheck | None = None
 
 
 def _is_http_url(value: object) -> bool:
@@ -164,6 +87,8 @@ def _check_string(path: str, spec: FieldSpec, value: object) -> str | None:
         return f"{path} must not be empty"
     if spec.max_length is not None and len(value) > spec.max_length:
         return f"{path} exceeds the maximum length of {spec.max_length} characters"
+    if spec.min_length is not None and len(value.strip()) < spec.min_length:
+        return f"{path} must be at least {spec.min_length} characters"
     return None
 
 
@@ -171,9 +96,24 @@ def _check_boolean(path: str, spec: FieldSpec, value: object) -> str | None:
     return None if isinstance(value, bool) else f"{path} must be a boolean"
 
 
+def _check_range(path: str, spec: FieldSpec, value: float) -> str | None:
+    if spec.minimum is not None and value < spec.minimum:
+        return f"{path} must be at least {spec.minimum:g}"
+    if spec.maximum is not None and value > spec.maximum:
+        return f"{path} must be at most {spec.maximum:g}"
+    return None
+
+
 def _check_number(path: str, spec: FieldSpec, value: object) -> str | None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    return None if ok else f"{path} must be a number"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"{path} must be a number"
+    return _check_range(path, spec, value)
+
+
+def _check_integer(path: str, spec: FieldSpec, value: object) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"{path} must be an integer"
+    return _check_range(path, spec, value)
 
 
 def _check_enum(path: str, spec: FieldSpec, value: object) -> str | None:
@@ -193,6 +133,8 @@ def _check_url_list(path: str, spec: FieldSpec, value: object) -> str | None:
         return f"{path} must not be empty"
     if spec.max_items is not None and len(value) > spec.max_items:
         return f"{path} accepts at most {spec.max_items} items, got {len(value)}"
+    if spec.min_items is not None and len(value) < spec.min_items:
+        return f"{path} needs at least {spec.min_items} items, got {len(value)}"
     for i, item in enumerate(value):
         if not _is_http_url(item):
             return f"{path}[{i}] must be an http(s) URL"
@@ -203,20 +145,21 @@ _CHECKERS: dict[FieldKind, Callable[[str, FieldSpec, object], str | None]] = {
     "string": _check_string,
     "boolean": _check_boolean,
     "number": _check_number,
+    "integer": _check_integer,
     "enum": _check_enum,
     "url": _check_url,
     "url_list": _check_url_list,
 }
 
 
-def validate_input(spec: ModelSpec, data: dict[str, Any]) -> str | None:
+def validate_input(spec: ModelSpec, data: dict[str, Any], prefix: str = "input.") -> str | None:
     """The first validation problem of `data` against `spec`, or None when it is valid.
 
     Fields the schema does not name are ignored, as KIE ignores them; a field sent as
     null counts as missing.
     """
     for name, fspec in spec.fields.items():
-        path = f"input.{name}"
+        path = f"{prefix}{name}"
         value = data.get(name)
         if value is None:
             if fspec.required:
@@ -225,19 +168,21 @@ def validate_input(spec: ModelSpec, data: dict[str, Any]) -> str | None:
         problem = _CHECKERS[fspec.kind](path, fspec, value)
         if problem:
             return problem
-    return None
+    return spec.cross_check(data) if spec.cross_check else None
 
 
-def input_urls(spec: ModelSpec, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """(field path, URL) for every image URL the task's input refers to."""
+def input_urls(
+    spec: ModelSpec, data: dict[str, Any], prefix: str = "input."
+) -> Iterator[tuple[str, str, FieldSpec]]:
+    """(field path, URL, its field) for every image URL the task's input refers to."""
     for name, fspec in spec.fields.items():
         value = data.get(name)
         if fspec.kind == "url" and isinstance(value, str):
-            yield f"input.{name}", value
+            yield f"{prefix}{name}", value, fspec
         elif fspec.kind == "url_list" and isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, str):
-                    yield f"input.{name}[{i}]", item
+                    yield f"{prefix}{name}[{i}]", item, fspec
 
 
 TELEGRAM_FILE_MARKER = "/file/bot"

@@ -41,6 +41,7 @@ from kiebot.sim.kie.config import IMAGE_TYPES, KieSimConfig
 from kiebot.sim.kie.faults import Faults
 from kiebot.sim.kie.limits import PeakMeter, SlidingWindow
 from kiebot.sim.kie.models import (
+    FieldSpec,
     ModelSpec,
     input_urls,
     telegram_file_urls,
@@ -50,11 +51,15 @@ from kiebot.sim.kie.replies import Reply, error, ok
 from kiebot.sim.kie.stats import SimStats
 from kiebot.sim.kie.tasks import FAILURE_WEIGHTS, FAILURES, SimTask, credit_number
 from kiebot.sim.kie.uploads import StoredFile, UploadStore
-from kiebot.sim.media import EXTENSIONS, color_for, mp4_bytes, png_bytes, sniff_mime
+from kiebot.sim.media import EXTENSIONS, color_for, mp4_bytes, png_bytes, png_size, sniff_mime
 
 _ANY_HOST = ("", "0.0.0.0", "::")  # noqa: S104 - compared against, never bound here
 _MEDIA_CACHE_ENTRIES = 64
 _MAX_TASKS = 200_000
+# Endpoints that count against the per-key create and read budgets (KIE counts every
+# family's creates and reads alike).
+CREATE_ENDPOINTS = frozenset({"createTask", "veo/generate"})
+READ_ENDPOINTS = frozenset({"recordInfo", "veo/record-info"})
 
 
 def _is_http_url(value: object) -> bool:
@@ -351,12 +356,12 @@ class KieSimulator:
 
     def _note_attempt(self, key: str | None, endpoint: str) -> None:
         now = self.now()
-        if endpoint == "createTask":
+        if endpoint in CREATE_ENDPOINTS:
             self.stats.add(key, "create_attempts")
             if key:
                 peak = self._create_meter.note(key, now, self.config.create_window_s)
                 self.stats.peak(key, "max_creates_in_window", peak)
-        elif endpoint == "recordInfo":
+        elif endpoint in READ_ENDPOINTS:
             self.stats.add(key, "read_attempts")
             if key:
                 peak = self._read_meter.note(key, now, self.config.read_window_s)
@@ -364,9 +369,9 @@ class KieSimulator:
 
     def _check_limits(self, key: str, endpoint: str) -> Reply | None:
         cfg, now = self.config, self.now()
-        if endpoint == "createTask":
+        if endpoint in CREATE_ENDPOINTS:
             allowed = self._create_limiter.allow(key, now, cfg.create_limit, cfg.create_window_s)
-        elif endpoint == "recordInfo":
+        elif endpoint in READ_ENDPOINTS:
             allowed = self._read_limiter.allow(key, now, cfg.read_limit, cfg.read_window_s)
         else:
             allowed = True
@@ -387,7 +392,7 @@ class KieSimulator:
         leak = self.telegram_guard(key, body, "")
         if leak is not None:
             return leak
-        spec = self._model_for(body.get("model"))
+        spec = self._model_for(body.get("model"), "market")
         if isinstance(spec, Reply):
             return spec
         problem = await self._validate_create(spec, body, base_url)
@@ -407,13 +412,14 @@ class KieSimulator:
         self.stats.add(key, "telegram_file_urls_seen", len(leaks))
         return error(code, f"{leaks[0]}: Telegram file URLs are not accepted")
 
-    def _model_for(self, name: object) -> ModelSpec | Reply:
+    def _model_for(self, name: object, family: str) -> ModelSpec | Reply:
         if not isinstance(name, str) or not name:
             return error(422, "model is required")
         spec = self.models.get(name)
-        if spec is None and self.config.accept_unknown_models:
+        if spec is None and self.config.accept_unknown_models and family == "market":
             spec = self.models[name] = ModelSpec(name, "image", accept_any_input=True)
-        if spec is None:
+        if spec is None or spec.family != family:
+            # KIE serves each model on its own family's endpoints only.
             return error(422, f"model name not supported: {name}")
         if not spec.enabled or name in self.config.disabled_models:
             return error(505, f"The model {name} is currently disabled")
@@ -427,14 +433,16 @@ class KieSimulator:
             return "callBackUrl must be an http(s) URL"
         if spec.accept_any_input:
             return None
-        data = body.get("input")
+        data, prefix = body.get("input"), "input."
+        if spec.family == "veo":  # Veo's fields sit at the top level of the body
+            data, prefix = body, ""
         if not isinstance(data, dict):
             return "input is required and must be an object"
-        problem = validate_input(spec, data)
+        problem = validate_input(spec, data, prefix)
         if problem or not self.config.check_input_urls:
             return problem
-        for path, url in input_urls(spec, data):
-            problem = await self._probe_input(url, base_url)
+        for path, url, fspec in input_urls(spec, data, prefix):
+            problem = await self._probe_input(url, base_url, fspec)
             if problem:
                 return f"{path}: {problem}"
         return None
@@ -478,6 +486,7 @@ class KieSimulator:
             failure=self._draw_failure(spec),
             progress=spec.progress,
             base_url=base_url,
+            family=spec.family,
         )
         self._evict_old_tasks()
         self.tasks[task.task_id] = task
@@ -499,43 +508,60 @@ class KieSimulator:
         bases = (self._url, base_url, self.config.public_base_url or "")
         return {urlsplit(b).netloc for b in bases if b}
 
-    async def _probe_input(self, url: str, base_url: str) -> str | None:
+    async def _probe_input(self, url: str, base_url: str, spec: FieldSpec) -> str | None:
         """Why KIE could not use this image URL as an input, or None if it can."""
         parts = urlsplit(url)
         if parts.netloc in self._own_netlocs(base_url):
             if parts.path.startswith("/files/"):
-                return self._probe_upload(unquote(parts.path[len("/files/") :]))
+                return self._probe_upload(unquote(parts.path[len("/files/") :]), spec)
             if parts.path.startswith("/media/"):
-                return self._probe_media(parts.path[len("/media/") :])
-        return await self._probe_remote(url)
+                return self._probe_media(parts.path[len("/media/") :], spec)
+        return await self._probe_remote(url, spec)
 
-    def _probe_upload(self, path: str) -> str | None:
+    def _probe_upload(self, path: str, spec: FieldSpec) -> str | None:
         item = self.uploads.get(path, self.now(), self.config.upload_ttl_s)
         if item is None:
             return "file not found or expired"
-        return self._image_problem(item.mime, len(item.data))
+        return self._image_problem(item.data, item.mime, len(item.data), spec)
 
-    def _probe_media(self, name: str) -> str | None:
+    def _probe_media(self, name: str, spec: FieldSpec) -> str | None:
         task = self.tasks.get(name.rpartition(".")[0])
         if task is None or task.state_at(self.now()) != "success":
             return "file not found"
-        return None if task.kind == "image" else "unsupported file type video/mp4"
+        if task.kind != "image":
+            return "unsupported file type video/mp4"
+        px = self.config.result_image_px
+        return self._side_problem(px, px, spec)
 
-    def _image_problem(self, mime: str, size: int) -> str | None:
-        if mime not in IMAGE_TYPES:
-            return f"unsupported file type {mime}; accepted: {', '.join(IMAGE_TYPES)}"
-        if size > self.config.input_max_bytes:
-            return f"file is larger than {self.config.input_max_bytes} bytes"
+    def _image_problem(self, head: bytes, mime: str, size: int, spec: FieldSpec) -> str | None:
+        accepted = spec.mime_types or IMAGE_TYPES
+        if mime not in accepted:
+            return f"unsupported file type {mime}; accepted: {', '.join(accepted)}"
+        limit = min(spec.max_bytes or self.config.input_max_bytes, self.config.input_max_bytes)
+        if size > limit:
+            return f"file is larger than {limit} bytes"
+        try:
+            width, height = png_size(head)
+        except ValueError:
+            return None  # sides are checked where the simulator can read them (PNG)
+        return self._side_problem(width, height, spec)
+
+    @staticmethod
+    def _side_problem(width: int, height: int, spec: FieldSpec) -> str | None:
+        if spec.min_side is not None and min(width, height) < spec.min_side:
+            return f"image is {width}x{height}, sides must be at least {spec.min_side} px"
+        if spec.max_side is not None and max(width, height) > spec.max_side:
+            return f"image is {width}x{height}, sides must be at most {spec.max_side} px"
         return None
 
-    async def _probe_remote(self, url: str) -> str | None:
+    async def _probe_remote(self, url: str, spec: FieldSpec) -> str | None:
         fetched = await self.fetch(
             url, self.config.input_fetch_timeout_s, self.config.input_max_bytes, keep=64
         )
         if isinstance(fetched, str):
             return f"image url is not fetchable ({fetched})"
         data, size = fetched
-        return self._image_problem(sniff_mime(data), size)
+        return self._image_problem(data, sniff_mime(data), size, spec)
 
     async def fetch(
         self, url: str, timeout_s: float, limit: int, keep: int | None = None
@@ -583,8 +609,44 @@ class KieSimulator:
         api_key = self.accounts.get(key)
         if task is None or api_key is None or task.account != api_key.account.name:
             return self._not_found()
+        if task.family != "market":
+            return self._not_found()
         self.stats.add(key, "reads")
         return ok(task.record(self.now(), empty=self._empty()))
+
+    async def veo_generate(self, key: str, raw: bytes, base_url: str) -> Reply:
+        """POST /api/v1/veo/generate: Veo 3.1's flat body, validated and started."""
+        body = parse_json_object(raw)
+        if body is None:
+            return error(422, "Invalid request body: a JSON object is required")
+        leak = self.telegram_guard(key, body, "")
+        if leak is not None:
+            return leak
+        spec = self._model_for(body.get("model", "veo3_fast"), "veo")
+        if isinstance(spec, Reply):
+            return spec
+        problem = await self._validate_create(spec, body, base_url)
+        if problem:
+            return error(422, problem)
+        refusal = self.accounts.charge(key, spec.cost)
+        if refusal:
+            return error(refusal)
+        task = self._spawn_task(key, spec, body, base_url)
+        return ok({"taskId": task.task_id})
+
+    def veo_record_info(self, key: str, task_id: str | None) -> Reply:
+        """GET /api/v1/veo/record-info: Veo's own record shape (successFlag, response)."""
+        if not task_id:
+            return error(400, "taskId parameter is required")
+        self._process_due()
+        task = self.tasks.get(task_id)
+        api_key = self.accounts.get(key)
+        if task is None or api_key is None or task.account != api_key.account.name:
+            return error(422, "record is null")
+        if task.family != "veo":
+            return error(422, "record is null")
+        self.stats.add(key, "reads")
+        return ok(task.veo_record(self.now()))
 
     def credit(self, key: str) -> Reply:
         """GET /api/v1/chat/credit: the account's balance as a bare number."""
@@ -595,7 +657,10 @@ class KieSimulator:
             return
         api_key = self.accounts.get(task.key)
         left = credit_number(api_key.account.credits) if api_key else 0
-        payload = task.callback_body(self.now(), self.config.callback_style, left)
+        if task.family == "veo":
+            payload = task.veo_callback_body(self.now())
+        else:
+            payload = task.callback_body(self.now(), self.config.callback_style, left)
         await self.callbacks.deliver(task.callback_url, payload, task.task_id, task.key)
 
     # ------------------------------------------------------------------ uploads

@@ -10,10 +10,11 @@ its callback and its refund), and one scheduler in the simulator serves all of t
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kiebot.sim.kie.models import ModelKind
+from kiebot.sim.kie.models import Family, ModelKind
 
 TaskState = Literal["waiting", "queuing", "generating", "success", "fail"]
 
@@ -59,6 +60,7 @@ class SimTask:
     failure: tuple[str, str] | None
     progress: bool
     base_url: str
+    family: Family = "market"
     finalized: bool = False
     refunded: bool = False
 
@@ -162,6 +164,43 @@ class SimTask:
         msg = "Playground task failed." if failed else "Playground task completed successfully."
         return {"code": 501 if failed else 200, "msg": msg, "data": record}
 
+    # -- Veo 3.1 shapes (docs/kie-models.md section 10) ----------------------------------
+
+    def _veo_flag(self, now: float) -> int:
+        """successFlag: 0 generating, 1 success, 3 generation failed (task created)."""
+        state = self.state_at(now)
+        if state == "success":
+            return 1
+        return 3 if state == "fail" else 0
+
+    def veo_record(self, now: float) -> dict[str, Any]:
+        """record-info's `data`: dates as "YYYY-MM-DD HH:MM:SS" strings, as the docs show."""
+        flag = self._veo_flag(now)
+        done_ms = self.created_ms + int(self.duration_s * 1000)
+        response = {"taskId": self.task_id, "resultUrls": self.result_urls(), "resolution": "720p"}
+        failure = self.failure if flag == 3 else None
+        return {
+            "taskId": self.task_id,
+            "paramJson": self.param,
+            "completeTime": _date(done_ms) if flag else None,
+            "response": response if flag == 1 else None,
+            "successFlag": flag,
+            "errorCode": int(failure[0]) if failure and failure[0].isdigit() else None,
+            "errorMessage": failure[1] if failure else "",
+            "createTime": _date(self.created_ms),
+            "fallbackFlag": False,
+        }
+
+    def veo_callback_body(self, now: float) -> dict[str, Any]:
+        """Veo's callback: `info.resultUrls` on success, the error as code and msg."""
+        if self.failure is None:
+            info = {"resultUrls": self.result_urls(), "resolution": "720p"}
+            data = {"taskId": self.task_id, "info": info, "fallbackFlag": False}
+            return {"code": 200, "msg": "Veo3.1 video generated successfully.", "data": data}
+        code = int(self.failure[0]) if self.failure[0].isdigit() else 501
+        data = {"taskId": self.task_id, "fallbackFlag": False}
+        return {"code": code, "msg": self.failure[1], "data": data}
+
     def _fail_msg(self) -> str | None:
         return self.failure[1] if self.failure else None
 
@@ -178,3 +217,7 @@ class SimTask:
             "finalized": self.finalized,
             "refunded": self.refunded,
         }
+
+
+def _date(ms: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms / 1000))

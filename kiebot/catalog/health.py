@@ -1,0 +1,93 @@
+"""Whether a model can take a job now, and what to offer instead when it cannot.
+
+A model is out of service when the operator switched it off (`ModelSwitches`) or when it
+has been failing at KIE: `threshold` provider-side failures (not the user's: a refused
+prompt says nothing about the model) within `window_s`, counted in Redis so every
+process and a restart see the same picture. The count simply ages out, so a model comes
+back by itself once its failures are older than the window.
+
+Instead of a dead end the user is offered the first usable model along the entry's
+`fallback` chain, at its own price (`usable_fallback`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from enum import StrEnum
+
+from redis.asyncio import Redis
+
+from kiebot.catalog.catalog import Catalog
+from kiebot.catalog.model import ModelEntry
+from kiebot.catalog.switches import ModelSwitches
+from kiebot.store.keys import Keys
+
+FAILURE_THRESHOLD = 5
+FAILURE_WINDOW_S = 300.0
+
+
+class Unavailable(StrEnum):
+    """Why a model cannot take a job now (the key of the text that says so)."""
+
+    DISABLED = "disabled"
+    FAILING = "failing"
+
+
+class ModelHealth:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        catalog: Catalog,
+        switches: ModelSwitches,
+        *,
+        threshold: int = FAILURE_THRESHOLD,
+        window_s: float = FAILURE_WINDOW_S,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if threshold < 1 or window_s <= 0:
+            raise ValueError("threshold must be >= 1 and window_s > 0")
+        self._redis = redis
+        self._keys = keys
+        self._catalog = catalog
+        self._switches = switches
+        self._threshold = threshold
+        self._window_s = window_s
+        self._clock = clock
+
+    async def record_failure(self, model_id: str) -> None:
+        """One provider-side failure of a job of this model (KIE failed, refused the key,
+        ran out of credit); the user's own mistakes are not counted."""
+        key, now = self._keys.model_failures(model_id), self._clock()
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(key, {f"{now:.6f}:{secrets.token_hex(4)}": now})
+            pipe.zremrangebyscore(key, "-inf", now - self._window_s)
+            pipe.expire(key, int(self._window_s) + 1)
+            await pipe.execute()
+
+    async def failures(self, model_id: str) -> int:
+        since = self._clock() - self._window_s
+        return int(await self._redis.zcount(self._keys.model_failures(model_id), since, "+inf"))
+
+    async def unavailable(self, entry: ModelEntry) -> Unavailable | None:
+        """Why `entry` cannot take a job now, or None when it can."""
+        if not await self._switches.is_enabled(entry):
+            return Unavailable.DISABLED
+        if await self.failures(entry.id) >= self._threshold:
+            return Unavailable.FAILING
+        return None
+
+    async def usable_fallback(self, entry: ModelEntry) -> ModelEntry | None:
+        """The first model along `entry`'s fallback chain that can take a job now.
+
+        The loader refuses fallback cycles, so the walk ends.
+        """
+        next_id = entry.fallback
+        while next_id is not None:
+            candidate = self._catalog.get(next_id)
+            if await self.unavailable(candidate) is None:
+                return candidate
+            next_id = candidate.fallback
+        return None
