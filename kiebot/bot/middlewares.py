@@ -9,7 +9,8 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update, User
 from loguru import logger
 
-from kiebot.billing import Billing
+from kiebot.account import Languages
+from kiebot.billing.usernames import Usernames
 from kiebot.bot.texts import language_of
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -30,19 +31,21 @@ class LogContextMiddleware(BaseMiddleware):
 
 
 class UserMiddleware(BaseMiddleware):
-    """Puts the user's `language` into handler data and remembers it on the account.
-
-    Remembered so that messages sent outside an update (a job's status, after a restart)
-    speak the user's language; the write happens only when it changes.
+    """Puts the user's `language` into handler data: their choice in /settings, else
+    Telegram's `language_code` (`account.Languages`, which also remembers it on the
+    account for messages sent outside an update, and writes only when it changes).
+    The username is kept the same way, for the admin console's search.
     """
 
-    def __init__(self, billing: Billing) -> None:
-        self._billing = billing
+    def __init__(self, languages: Languages, usernames: Usernames) -> None:
+        self._languages = languages
+        self._usernames = usernames
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        language = language_of(user.language_code if user else None)
-        if user is not None:
-            await self._billing.remember_language(user.id, language)
-        data["language"] = language
+        if user is None:
+            data["language"] = language_of(None)
+            return await handler(event, data)
+        data["language"] = await self._languages.for_user(user.id, user.language_code)
+        await self._usernames.remember(user.id, user.username)
         return await handler(event, data)

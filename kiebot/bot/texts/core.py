@@ -11,12 +11,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "Баланс: <b>{balance}</b> кредитов. Модель: {model} ({price} за картинку).\n"
         "Отправьте описание, чтобы начать, или /help, чтобы узнать больше.",
     },
-    "help": {
-        "en": "Send a text prompt and I will generate an image for it, e.g.\n"
-        "<i>a lighthouse on a cliff at dawn, oil painting</i>\n/balance shows your credits.",
-        "ru": "Отправьте текстовое описание, и я сгенерирую по нему картинку, например\n"
-        "<i>маяк на скале на рассвете, масло</i>\n/balance покажет ваши кредиты.",
-    },
     "balance": {
         "en": "Balance: <b>{balance}</b> credits.{held_line}",
         "ru": "Баланс: <b>{balance}</b> кредитов.{held_line}",
