@@ -58,3 +58,16 @@ ensure_redis_server() {
   fi
   apt_install redis-server
 }
+
+# Debian's Chromium for the admin console's browser test (Playwright drives it; nothing
+# is downloaded). As a user without it, the test is skipped and says why.
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    say "no /usr/bin/chromium: the browser test will be skipped (Debian: sudo apt-get install -y chromium)"
+    return 0
+  fi
+  apt_install chromium || say "could not install chromium: the browser test will be skipped"
+}
