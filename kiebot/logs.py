@@ -15,10 +15,13 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import time
 import traceback
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC
-from typing import TYPE_CHECKING, Any, TextIO
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 import orjson
 from loguru import logger
@@ -45,19 +48,86 @@ class Redactor:
         return self._pattern.sub(REDACTED, text)
 
 
+@dataclass(frozen=True, slots=True)
+class LogFile:
+    """A log file beside stderr: rotated at `max_bytes`, rotated files kept `retention_days`.
+
+    Under systemd, journald already keeps stderr with its own rotation, so the file is
+    off by default (`KIEBOT_LOG_FILE`); it is for hosts without a journal, or operators
+    who want the JSON lines in the data dir.
+    """
+
+    path: Path
+    max_bytes: int = 50 * 1024 * 1024
+    retention_days: int = 14
+
+
+class RotatingFile:
+    """An append-only text file that rotates itself by size and prunes old rotations.
+
+    Written to from the sink, line by line, like stderr: loguru's own file sink cannot
+    be used because the line must be redacted after formatting, and loguru would parse
+    the finished line as a format template.
+    """
+
+    def __init__(self, spec: LogFile, clock: Any = time.time) -> None:
+        self._spec = spec
+        self._clock = clock
+        spec.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file: IO[str] = spec.path.open("a", encoding="utf-8")
+        self._size = spec.path.stat().st_size
+
+    def write(self, text: str) -> int:
+        if self._size and self._size + len(text) > self._spec.max_bytes:
+            self._rotate()
+        self._size += len(text.encode())
+        return self._file.write(text)
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def _rotate(self) -> None:
+        self._file.close()
+        path = self._spec.path
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self._clock()))
+        rotated = path.with_name(f"{path.name}.{stamp}")
+        n = 1
+        while rotated.exists():
+            rotated = path.with_name(f"{path.name}.{stamp}.{n}")
+            n += 1
+        path.rename(rotated)
+        self._prune()
+        self._file = path.open("a", encoding="utf-8")
+        self._size = 0
+
+    def _prune(self) -> None:
+        cutoff = self._clock() - self._spec.retention_days * 86_400
+        for old in self._spec.path.parent.glob(self._spec.path.name + ".*"):
+            if old.stat().st_mtime < cutoff:
+                old.unlink(missing_ok=True)
+
+
 class _RedactingSink:
     """A loguru sink that formats a record, redacts the line, then writes it."""
 
-    def __init__(self, stream: TextIO, redactor: Redactor, *, json: bool) -> None:
+    def __init__(self, stream: TextIO | RotatingFile, redactor: Redactor, *, json: bool) -> None:
         self._stream = stream
         self._redact = redactor
         self._json = json
 
-    def __call__(self, message: Message) -> None:
+    def write(self, message: Message) -> None:
         record = message.record
         line = _json_line(record) if self._json else _human_line(record)
         self._stream.write(self._redact(line) + "\n")
         self._stream.flush()
+
+    def stop(self) -> None:
+        """Called by loguru when the sink is removed: a log file is closed, stderr is not."""
+        if isinstance(self._stream, RotatingFile):
+            self._stream.close()
 
 
 def _human_line(record: Record) -> str:
@@ -105,19 +175,29 @@ class _InterceptHandler(logging.Handler):
 
 
 def setup_logging(
-    *, level: str, json: bool, secrets: Iterable[str] = (), stream: TextIO | None = None
+    *,
+    level: str,
+    json: bool,
+    secrets: Iterable[str] = (),
+    stream: TextIO | None = None,
+    file: LogFile | None = None,
 ) -> Redactor:
-    """Install the one sink for the process; returns the redactor for other outputs."""
+    """Install the process's sink (and the file's, if any); returns the redactor for
+    other outputs."""
     redactor = Redactor(secrets)
     logger.remove()
-    logger.add(
-        _RedactingSink(stream or sys.stderr, redactor, json=json),
-        level=level,
-        # Variable values in tracebacks could hold secrets; we print plain tracebacks.
-        backtrace=False,
-        diagnose=False,
-        catch=True,
-    )
+    outputs: list[TextIO | RotatingFile] = [stream or sys.stderr]
+    if file is not None:
+        outputs.append(RotatingFile(file))
+    for output in outputs:
+        logger.add(
+            _RedactingSink(output, redactor, json=json),
+            level=level,
+            # Variable values in tracebacks could hold secrets; we print plain tracebacks.
+            backtrace=False,
+            diagnose=False,
+            catch=True,
+        )
     logging.basicConfig(handlers=[_InterceptHandler()], level=logging.INFO, force=True)
     # aiohttp's access log repeats what the admin metrics already count.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
