@@ -11,10 +11,13 @@ part is closed by whoever opened it and nothing is closed twice.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import aiohttp
 from aiogram import Bot, Dispatcher
@@ -26,28 +29,52 @@ from aiohttp import web
 from loguru import logger
 from redis.asyncio import Redis
 
+from kiebot.account import AccountServices
 from kiebot.billing import Billing
+from kiebot.billing.usernames import Usernames
+from kiebot.bot.account import publish_commands
+from kiebot.bot.albums import AlbumCollector
+from kiebot.bot.limits import LimitsMiddleware, UpdateGate, UpdateLimits
 from kiebot.bot.middlewares import LogContextMiddleware, UserMiddleware
+from kiebot.bot.payments import reconcile_payments
 from kiebot.bot.refusals import RefusalGate
+from kiebot.bot.results import ResultButtons
+from kiebot.bot.rewards import LowBalanceNotifier, ReferralBonusNotice
 from kiebot.bot.router import build_router
-from kiebot.bot.status import StatusNotifier
+from kiebot.bot.status import StatusNotifier, fallback_finder
 from kiebot.catalog import Catalog, load_catalog
+from kiebot.catalog.switches import ModelSwitches
 from kiebot.config import Settings
 from kiebot.delivery import Delivery, Limit, Pacer, PacingLimits
+from kiebot.flows.surface import SurfaceServices
 from kiebot.jobs import JobStore
 from kiebot.jobs.durations import DurationBook
+from kiebot.jobs.estimate import WaitEstimator
+from kiebot.jobs.inputs import InputUploader
 from kiebot.jobs.poller import Poller, PollSchedule
 from kiebot.jobs.recovery import recover
 from kiebot.jobs.runner import Runner
 from kiebot.jobs.scheduler import ClassLimits, Scheduler
 from kiebot.jobs.service import JobLimits, JobService
 from kiebot.kie import Backoff, KeyPool, KieClient, create_kie_session
+from kiebot.kie.budget import KeyRejectedHook
 from kiebot.lifecycle import stop_event
-from kiebot.logs import setup_logging
+from kiebot.logs import LogFile, Redactor, setup_logging
+from kiebot.ops.activity import JobActivity
+from kiebot.ops.health import HealthChecks
 from kiebot.ops.metrics import Metrics
+from kiebot.ops.recent_errors import RecentErrors
+from kiebot.ops.runtime import Operations, instrument, start_operations
+from kiebot.ops.systemd import SystemdNotifier
+from kiebot.payments import PaymentListener, Payments
+from kiebot.preferences import Preferences
+from kiebot.rewards import RewardServices
 from kiebot.store import Keys, Scripts, StoreUnavailable, create_redis, ensure_reachable
 from kiebot.web.app import TELEGRAM_WEBHOOK_PATH, create_web_app
 from kiebot.web.callbacks import callback_url
+from kiebot.web.console import Console
+from kiebot.web.credits import KieCredits
+from kiebot.web.sessions import AdminSessions, LoginThrottle
 
 EXIT_UNREACHABLE = 2
 
@@ -57,7 +84,13 @@ def create_bot(settings: Settings, token: str) -> Bot:
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
-def create_kie_client(settings: Settings, stack: AsyncExitStack) -> KieClient:
+def create_kie_client(
+    settings: Settings,
+    stack: AsyncExitStack,
+    *,
+    metrics: Metrics | None = None,
+    on_key_rejected: KeyRejectedHook | None = None,
+) -> KieClient:
     session = create_kie_session(
         pool_size=settings.http_pool_size, timeout_s=settings.kie_timeout_s
     )
@@ -68,6 +101,7 @@ def create_kie_client(settings: Settings, stack: AsyncExitStack) -> KieClient:
         create_window_s=settings.kie_create_window_s,
         read_limit=settings.kie_read_limit,
         read_window_s=settings.kie_read_window_s,
+        on_key_rejected=on_key_rejected,
     )
     return KieClient(
         session,
@@ -75,6 +109,7 @@ def create_kie_client(settings: Settings, stack: AsyncExitStack) -> KieClient:
         api_url=settings.kie_api_url,
         upload_url=settings.kie_upload_url,
         backoff=Backoff(max_attempts=settings.kie_max_attempts),
+        metrics=metrics,
     )
 
 
@@ -104,6 +139,9 @@ class Process:
     poller: Poller
     metrics: Metrics
     admin_url: str
+    payments: Payments
+    operations: Operations
+    surface: SurfaceServices
 
 
 async def build_process(
@@ -122,28 +160,71 @@ async def build_process(
     keys = keys or Keys()
     scripts = Scripts(redis)
     billing = Billing(redis, keys, scripts, starting_credits=settings.starting_credits)
-    store = JobStore(redis, keys, scripts)
+    metrics = Metrics()
+    store = JobStore(redis, keys, scripts, activity=JobActivity(redis, keys), metrics=metrics)
     catalog = load_catalog(settings.catalog_path)
-    kie = create_kie_client(settings, stack)
+    surface = SurfaceServices.build(redis, keys, catalog)
+    # The alert hook binds late: the alerts are built with the other operations below.
+    kie = create_kie_client(
+        settings,
+        stack,
+        metrics=metrics,
+        on_key_rejected=lambda k, why: ops.alerts.key_rejected(k, why),
+    )
     token = settings.bot_token.get_secret_value() if settings.bot_token else ""
     bot = create_bot(settings, token)
     stack.push_async_callback(bot.session.close)
     delivery = await _open_delivery(settings, bot, stack)
-    metrics = Metrics()
-    parts = _build_jobs(
-        settings, redis, keys, store, billing, catalog, kie, delivery, metrics, poll_schedule
+    rewards = RewardServices.build(
+        redis, keys, scripts, billing,
+        referral_bonus=settings.referral_bonus, low_balance=settings.low_balance,
+    )  # fmt: skip
+    referral_notice = ReferralBonusNotice(
+        referrals=rewards.referrals, billing=billing, delivery=delivery
     )
+    payments = build_payments(
+        settings, redis, keys, scripts, billing, bot, listeners=[referral_notice]
+    )
+    parts = _build_jobs(
+        settings, redis, keys, store, billing, catalog, kie, delivery, metrics, poll_schedule,
+        rewards=rewards, surface=surface, bot=bot,
+    )  # fmt: skip
     scheduler, poller, service = parts
+    flows = surface.flows(service, delivery)
+    usernames = Usernames(redis, keys)
+    account = AccountServices.build(
+        redis, keys, billing=billing, preferences=Preferences(redis, keys),
+        spending=rewards.spending_caps, catalog=catalog, store=store, jobs=service,
+        delivery=delivery,
+    )  # fmt: skip
+    console = build_console(
+        settings, redis, keys, store, service, catalog, scheduler, kie,
+        switches=surface.switches, usernames=usernames,
+    )  # fmt: skip
+    stack.callback(console.errors.install())
     _observe_scheduler(metrics, scheduler)
-    dispatcher = build_dispatcher(settings, billing, catalog, service, delivery)
+    dispatcher = build_dispatcher(
+        settings, billing, catalog, service, delivery, payments, keys, scripts, rewards,
+        usernames, account, surface=surface.workflow_data(flows),
+    )  # fmt: skip
+    await publish_commands(bot)
+    instrument(bot, dispatcher, metrics)
+    ops = await start_operations(
+        settings, redis=redis, keys=keys, scripts=scripts, kie=kie, bot=bot,
+        delivery=delivery, billing=billing, metrics=metrics, stack=stack,
+    )  # fmt: skip
+    dispatcher["broadcasts"], dispatcher["stats_reader"] = ops.broadcasts, ops.stats
     webhook = (dispatcher, bot) if settings.public_url else None
     admin_url = await _start_admin(
-        settings, redis, billing, metrics, store, poller, stack, telegram=webhook
-    )
+        settings, redis, billing, metrics, store, poller, stack, telegram=webhook,
+        payments=payments, rewards=rewards, console=console, health=ops.health,
+    )  # fmt: skip
     await _start_jobs(store, scheduler, poller, settings, stack)
+    # Payments whose update a previous process lost (see docs/payments.md).
+    await reconcile_payments(payments, billing, delivery)
     return Process(
         settings, redis, bot, dispatcher, service, store, billing, scheduler, poller, metrics,
-        admin_url,
+        admin_url, payments=payments, operations=ops, surface=surface,
     )  # fmt: skip
 
 
@@ -186,6 +267,10 @@ def _build_jobs(
     delivery: Delivery,
     metrics: Metrics,
     poll_schedule: PollSchedule | None,
+    *,
+    rewards: RewardServices,
+    surface: SurfaceServices,
+    bot: Bot,
 ) -> tuple[Scheduler, Poller, JobService]:
     # The scheduler and poller call back into the runner, built after them: the lambdas
     # bind late, which breaks the construction cycle without any mutable wiring.
@@ -202,12 +287,22 @@ def _build_jobs(
         on_error=lambda job_id, error: runner.on_error(job_id, error),
         schedule=poll_schedule,
     )
-    notifier = StatusNotifier(
+    status = StatusNotifier(
         delivery=delivery,
         billing=billing,
         store=store,
         catalog=catalog,
         position=lambda job: scheduler.position(job.job_class, job.job_id),
+        estimate=WaitEstimator(
+            scheduler, durations, catalog,
+            concurrency={name: lim.concurrency for name, lim in limits.items()},
+            creates_per_s=settings.kie_create_limit / settings.kie_create_window_s,
+        ).wait_s,
+        fallback=fallback_finder(catalog, surface.health),
+    )  # fmt: skip
+    # After a done job's status, the low-balance notice when one is due.
+    notifier = LowBalanceNotifier(
+        status, watch=rewards.low_balance, billing=billing, delivery=delivery
     )
     runner = Runner(
         store=store,
@@ -219,6 +314,9 @@ def _build_jobs(
         notifier=notifier,
         metrics=metrics,
         callback_url=lambda job_id: callback_url(settings, job_id),
+        uploader=InputUploader(bot, kie),
+        health=surface.health,
+        result_markup=ResultButtons(surface, catalog, billing),
     )
     service = JobService(
         store=store,
@@ -237,8 +335,75 @@ def _build_jobs(
     return scheduler, poller, service
 
 
+def build_payments(
+    settings: Settings,
+    redis: Redis,
+    keys: Keys,
+    scripts: Scripts,
+    billing: Billing,
+    bot: Bot,
+    *,
+    listeners: Sequence[PaymentListener] = (),
+) -> Payments:
+    """Listeners (`payment_received`) are told of every successful payment."""
+    return Payments(
+        redis,
+        keys,
+        scripts,
+        billing,
+        bot,
+        packs=settings.credit_packs,
+        plan=settings.subscription,
+        listeners=listeners,
+    )
+
+
+def build_console(
+    settings: Settings,
+    redis: Redis,
+    keys: Keys,
+    store: JobStore,
+    jobs: JobService,
+    catalog: Catalog,
+    scheduler: Scheduler,
+    kie: KieClient,
+    *,
+    switches: ModelSwitches,
+    usernames: Usernames,
+) -> Console:
+    """The admin console's services (`web.console`); the switches are the bot's own, so
+    a model turned off on the page is refused by the very next message."""
+    return Console(
+        redis=redis,
+        keys=keys,
+        store=store,
+        jobs=jobs,
+        catalog=catalog,
+        switches=switches,
+        queues=scheduler,
+        activity=JobActivity(redis, keys),
+        credits=KieCredits(kie.get_credits),
+        errors=RecentErrors(Redactor(settings.secrets())),
+        usernames=usernames,
+        sessions=AdminSessions(redis, keys),
+        throttle=LoginThrottle(redis, keys),
+    )
+
+
 def build_dispatcher(
-    settings: Settings, billing: Billing, catalog: Catalog, jobs: JobService, delivery: Delivery
+    settings: Settings,
+    billing: Billing,
+    catalog: Catalog,
+    jobs: JobService,
+    delivery: Delivery,
+    payments: Payments,
+    keys: Keys,
+    scripts: Scripts,
+    rewards: RewardServices,
+    usernames: Usernames,
+    account: AccountServices,
+    *,
+    surface: Mapping[str, Any] | None = None,
 ) -> Dispatcher:
     """Shared objects go in once, as workflow data; handlers get them by parameter name."""
     dispatcher = Dispatcher(
@@ -248,9 +413,24 @@ def build_dispatcher(
         jobs=jobs,
         delivery=delivery,
         refusals=RefusalGate(),
+        payments=payments,
+        **rewards.workflow_data(),
+        **account.workflow_data(),
+        **(surface or {}),
+        albums=AlbumCollector(),
     )
     dispatcher.update.outer_middleware(LogContextMiddleware())
-    dispatcher.update.middleware(UserMiddleware(billing))
+    # Bans and per-user flood limits, before anything reads or writes for the update.
+    limits = UpdateLimits(settings.user_message_limit, settings.user_press_limit)
+    dispatcher.update.outer_middleware(
+        LimitsMiddleware(
+            UpdateGate(keys, scripts, limits),
+            billing=billing,
+            delivery=delivery,
+            unlimited=settings.admin_ids,
+        )
+    )
+    dispatcher.update.middleware(UserMiddleware(account.languages, usernames))
     dispatcher.include_router(build_router())
     return dispatcher
 
@@ -265,6 +445,10 @@ async def _start_admin(
     stack: AsyncExitStack,
     *,
     telegram: tuple[Dispatcher, Bot] | None,
+    payments: Payments,
+    rewards: RewardServices,
+    console: Console,
+    health: HealthChecks,
 ) -> str:
     async def wake_task(task_id: str) -> bool:
         job_id = await store.job_for_task(task_id)
@@ -277,6 +461,10 @@ async def _start_admin(
         metrics=metrics,
         wake_task=wake_task,
         telegram=telegram,
+        payments=payments,
+        promos=rewards.promos,
+        console=console,
+        health_checks=health,
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -309,8 +497,19 @@ async def _start_jobs(
 
 
 async def run_app(settings: Settings) -> int:
-    setup_logging(level=settings.log_level, json=settings.log_json, secrets=settings.secrets())
+    log_file = (
+        LogFile(
+            settings.data_dir / "logs" / "kiebot.log", retention_days=settings.log_retention_days
+        )
+        if settings.log_file
+        else None
+    )
+    setup_logging(
+        level=settings.log_level, json=settings.log_json, secrets=settings.secrets(), file=log_file
+    )
     async with AsyncExitStack() as stack:
+        # Entered first, so closed last: watchdog pings go on through the whole drain.
+        systemd = await stack.enter_async_context(SystemdNotifier.from_environ(os.environ))
         try:
             redis = await open_redis(settings, stack)
         except StoreUnavailable as exc:
@@ -320,10 +519,13 @@ async def run_app(settings: Settings) -> int:
         _announce(process)
         if settings.public_url:
             await start_webhook(process)
+            systemd.ready()
             await stop_event().wait()
             logger.info("signal received: stopping")
         else:
+            systemd.ready()
             await _poll_until_signalled(process.dispatcher, process.bot)
+        systemd.stopping()
     logger.info("stopped")
     return 0
 

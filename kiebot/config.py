@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -61,6 +62,39 @@ class ListenAddress:
 
 
 @dataclass(frozen=True, slots=True)
+class CreditPack:
+    """A pack of credits sold for Telegram Stars; `bonus` credits come on top."""
+
+    id: str
+    credits: int
+    stars: int
+    bonus: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.credits + self.bonus
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionPlan:
+    """The monthly Stars subscription: `credits` granted for each paid period."""
+
+    credits: int
+    stars: int
+
+
+# Telegram's bounds for one Stars invoice (and for a subscription's monthly price).
+MAX_INVOICE_STARS = 10_000
+_PACK_ID = re.compile(r"[a-z0-9_]{1,16}")
+DEFAULT_PACKS = (
+    CreditPack("small", 50, 50),
+    CreditPack("medium", 100, 100, 15),
+    CreditPack("large", 250, 250, 50),
+    CreditPack("max", 1000, 1000, 250),
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """What the process needs to know about its surroundings; see the README's table."""
 
@@ -103,6 +137,22 @@ class Settings:
     user_rate_window_s: float = 60.0
     drain_timeout_s: float = 20.0
     telegram_rate: float = 30.0
+    # Rewards and per-user limits (kiebot/rewards, kiebot/bot/limits.py).
+    referral_bonus: int = 20
+    low_balance: int = 5
+    user_message_limit: int = 20
+    user_press_limit: int = 30
+    # Operations (alerts to KIEBOT_ADMIN_IDS, maintenance, the log file).
+    alert_kie_credits: float = 500.0
+    alert_error_rate: float = 0.25
+    alert_interval_s: float = 1800.0
+    job_retention_days: int = 30
+    conversation_ttl_s: float = 3600.0
+    log_file: bool = False
+    log_retention_days: int = 14
+    credit_packs: tuple[CreditPack, ...] = DEFAULT_PACKS
+    # None: no subscription is offered.
+    subscription: SubscriptionPlan | None = SubscriptionPlan(credits=300, stars=250)
 
     def secrets(self) -> list[str]:
         """Every secret value, for the log redactor."""
@@ -252,6 +302,38 @@ def _parse_catalog(raw: str) -> Path:
     return path
 
 
+def _parse_packs(raw: str) -> tuple[CreditPack, ...]:
+    """`id:credits:stars[:bonus]`, comma-separated: at most 8 packs (buttons), unique ids."""
+    packs: list[CreditPack] = []
+    for item in (part.strip() for part in raw.split(",")):
+        fields = item.split(":")
+        if len(fields) not in (3, 4) or not _PACK_ID.fullmatch(fields[0]):
+            raise ValueError(f"expected id:credits:stars[:bonus] (id of a-z, 0-9, _), got {item!r}")
+        if fields[0] == "sub":
+            raise ValueError("the pack id 'sub' is taken by the subscription")
+        credits = _parse_int(1, 1_000_000)(fields[1])
+        stars = _parse_int(1, MAX_INVOICE_STARS)(fields[2])
+        bonus = _parse_int(0, 1_000_000)(fields[3]) if len(fields) == 4 else 0
+        packs.append(CreditPack(fields[0], credits, stars, bonus))
+    if not 1 <= len(packs) <= 8:
+        raise ValueError("expected 1 to 8 packs")
+    if len({p.id for p in packs}) != len(packs):
+        raise ValueError("the same pack id is listed twice")
+    return tuple(packs)
+
+
+def _parse_subscription(raw: str) -> SubscriptionPlan | None:
+    """`credits:stars` per month; empty turns the subscription off."""
+    if not raw.strip():
+        return None
+    credits, sep, stars = raw.strip().partition(":")
+    if not sep:
+        raise ValueError("expected credits:stars, such as 300:250, or empty to turn it off")
+    return SubscriptionPlan(
+        _parse_int(1, 1_000_000)(credits), _parse_int(1, MAX_INVOICE_STARS)(stars)
+    )
+
+
 # variable -> (Settings field, parser). The table is the single list of what is read.
 _FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "KIEBOT_BOT_TOKEN": ("bot_token", _parse_token),
@@ -288,8 +370,23 @@ _FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "KIEBOT_USER_RATE_WINDOW": ("user_rate_window_s", _parse_float(1, 86_400)),
     "KIEBOT_DRAIN_TIMEOUT": ("drain_timeout_s", _parse_float(0, 3600)),
     "KIEBOT_TELEGRAM_RATE": ("telegram_rate", _parse_float(1, 100_000)),
+    "KIEBOT_REFERRAL_BONUS": ("referral_bonus", _parse_int(0, 1_000_000)),
+    "KIEBOT_LOW_BALANCE": ("low_balance", _parse_int(0, 1_000_000)),
+    "KIEBOT_USER_MESSAGE_LIMIT": ("user_message_limit", _parse_int(1, 100_000)),
+    "KIEBOT_USER_PRESS_LIMIT": ("user_press_limit", _parse_int(1, 100_000)),
+    "KIEBOT_ALERT_KIE_CREDITS": ("alert_kie_credits", _parse_float(0, 1e9)),
+    "KIEBOT_ALERT_ERROR_RATE": ("alert_error_rate", _parse_float(0.01, 1)),
+    "KIEBOT_ALERT_INTERVAL": ("alert_interval_s", _parse_float(1, 7 * 86_400)),
+    "KIEBOT_JOB_RETENTION_DAYS": ("job_retention_days", _parse_int(1, 3650)),
+    "KIEBOT_CONVERSATION_TTL": ("conversation_ttl_s", _parse_float(60, 30 * 86_400)),
+    "KIEBOT_LOG_FILE": ("log_file", _parse_bool),
+    "KIEBOT_LOG_RETENTION_DAYS": ("log_retention_days", _parse_int(1, 3650)),
+    "KIEBOT_CREDIT_PACKS": ("credit_packs", _parse_packs),
+    "KIEBOT_SUBSCRIPTION": ("subscription", _parse_subscription),
 }
 KNOWN_VARIABLES = frozenset(_FIELDS)
+# Fields for which an empty value is a choice (no admins, off), not "use the default".
+_EMPTY_MEANS_SOMETHING = ("admin_ids", "log_json", "subscription")
 
 
 def read_environment(
@@ -312,7 +409,7 @@ def load_settings(environ: Mapping[str, str], *, require_credentials: bool = Tru
     values: dict[str, Any] = {}
     for variable, (name, parse) in _FIELDS.items():
         raw = environ.get(variable)
-        if raw is None or (raw.strip() == "" and name not in ("admin_ids", "log_json")):
+        if raw is None or (raw.strip() == "" and name not in _EMPTY_MEANS_SOMETHING):
             continue
         try:
             values[name] = parse(raw)

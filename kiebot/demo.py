@@ -60,7 +60,7 @@ async def run_demo(settings: Settings, *, users: int, exit_when_done: bool) -> i
         process = await build_process(
             _point_at(settings, telegram, kie), redis, stack, keys=DEMO_KEYS
         )
-        say("demo", f"admin server at {process.admin_url} (GET /healthz, /metrics)")
+        say("demo", f"admin pages at {process.admin_url}/ ({_login_hint(settings)})")
         polling = asyncio.create_task(_poll(process))
         try:
             outcomes = await asyncio.gather(
@@ -74,6 +74,14 @@ async def run_demo(settings: Settings, *, users: int, exit_when_done: bool) -> i
             await process.dispatcher.stop_polling()
             await polling
     return 0 if all(o.delivered for o in outcomes) else 1
+
+
+def _login_hint(settings: Settings) -> str:
+    """The generated token is printed (never logged), as `kiebot run` does."""
+    token = settings.admin_token
+    if settings.admin_token_generated and token is not None:
+        return f"admin token {token.get_secret_value()}"
+    return "log in with KIEBOT_ADMIN_TOKEN"
 
 
 async def _start_simulators(stack: AsyncExitStack) -> tuple[TelegramSimulator, KieSimulator]:

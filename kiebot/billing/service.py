@@ -18,7 +18,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from kiebot.billing.errors import InsufficientBalance
-from kiebot.store.keys import Keys
+from kiebot.store.keys import DAILY_TTL_S, Keys
 from kiebot.store.replies import text, text_map
 from kiebot.store.scripts import Scripts
 
@@ -115,8 +115,11 @@ class Billing:
         many updates race (op key `grant:start`), also to a user an operator credited
         before they ever wrote to the bot.
         """
-        args = [repr(self._clock()), str(self._starting_credits)]
-        flat = await self._scripts.account_open(keys=self._money_keys(user_id), args=args)
+        now = self._clock()
+        args = [repr(now), str(self._starting_credits), str(DAILY_TTL_S), str(user_id)]
+        day = time.strftime("%Y-%m-%d", time.gmtime(now))  # counts today's new users
+        keys = [*self._money_keys(user_id), self._keys.new_users(day), self._keys.users]
+        flat = await self._scripts.account_open(keys=keys, args=args)
         return Account.from_hash(user_id, dict(zip(flat[::2], flat[1::2], strict=True)))
 
     async def account(self, user_id: int) -> Account | None:
@@ -158,7 +161,8 @@ class Billing:
         ]
 
     async def set_banned(self, user_id: int, banned: bool) -> None:
-        """Flag the account (the bot's user middleware refuses a banned user's updates).
+        """Flag the account (the bot's update gate, `bot/limits.py`, refuses a banned
+        user's updates: one polite reply a day, nothing processed).
 
         Opens a bare account if there is none, in one transaction, so the record never
         lacks the money fields; the starting grant still comes with `ensure_account`.
@@ -187,6 +191,12 @@ class Billing:
         language = text(stored) if stored else default
         self._cache_language(user_id, language)
         return language
+
+    async def forget_language(self, user_id: int) -> None:
+        """Drop the remembered language (the user's data deletion); the next update
+        remembers the one it speaks."""
+        await self._redis.hdel(self._keys.user(user_id), "lang")
+        self._languages.pop(user_id, None)
 
     def _cache_language(self, user_id: int, language: str) -> None:
         # Bounded: memory must not grow with the number of users ever seen.

@@ -13,19 +13,27 @@ import math
 from html import escape
 from typing import Any
 
-from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandStart, ExceptionTypeFilter
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart, ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
-from kiebot.billing import Billing
+from kiebot.account import Languages
+from kiebot.bot.account import account_router
+from kiebot.bot.admin import build_admin_router
+from kiebot.bot.flows import flows_router, text_prompt
+from kiebot.bot.models_menu import models_router
+from kiebot.bot.payments import build_payments_router, render_statement
 from kiebot.bot.refusals import RefusalGate
+from kiebot.bot.results import results_router
+from kiebot.bot.rewards import build_rewards_router
 from kiebot.bot.status import CancelJob
 from kiebot.bot.texts import language_of, text
 from kiebot.catalog import Catalog, Kind
 from kiebot.delivery import Delivery
 from kiebot.errors import KiebotError
-from kiebot.jobs import job_id_for_message
 from kiebot.jobs.service import JobService
+from kiebot.payments import Payments
+from kiebot.rewards import Referrals
 
 
 def build_router() -> Router:
@@ -44,13 +52,20 @@ def build_router() -> Router:
 
 
 def _features() -> list[Router]:
-    return []
+    return [
+        build_payments_router(),
+        build_rewards_router(),
+        account_router(),
+        build_admin_router(),
+        models_router(),
+        flows_router(),
+        results_router(),
+    ]
 
 
 def _core() -> Router:
     router = Router(name="core")
     router.message.register(start, CommandStart())
-    router.message.register(help_, Command("help"))
     router.message.register(balance, Command("balance"))
     router.callback_query.register(cancel, CancelJob.filter())
     return router
@@ -58,19 +73,25 @@ def _core() -> Router:
 
 def _fallbacks() -> Router:
     router = Router(name="fallbacks")
-    router.message.register(prompt, F.text, ~F.text.startswith("/"))
+    router.message.register(text_prompt, F.text, ~F.text.startswith("/"))
     router.message.register(unsupported)
     router.callback_query.register(stale_button)
     return router
 
 
 async def start(
-    message: Message, billing: Billing, catalog: Catalog, delivery: Delivery, language: str
+    message: Message,
+    command: CommandObject,
+    referrals: Referrals,
+    catalog: Catalog,
+    delivery: Delivery,
+    language: str,
 ) -> None:
+    """Opens the account; a `ref_<code>` deep link records who invited a new user."""
     user = message.from_user
     if user is None:
         return
-    account = await billing.ensure_account(user.id)
+    account = await referrals.open_account(user.id, command.args)
     model = catalog.default_model(Kind.TEXT_TO_IMAGE)
     greeting = text(
         "start.greeting",
@@ -83,33 +104,12 @@ async def start(
     await delivery.send_text(message.chat.id, greeting)
 
 
-async def help_(message: Message, delivery: Delivery, language: str) -> None:
-    await delivery.send_text(message.chat.id, text("help", language))
-
-
-async def balance(message: Message, billing: Billing, delivery: Delivery, language: str) -> None:
+async def balance(message: Message, payments: Payments, delivery: Delivery, language: str) -> None:
+    """The balance and the last few ledger entries (`bot.payments.render_statement`)."""
     if message.from_user is None:
         return
-    account = await billing.ensure_account(message.from_user.id)
-    held = text("balance.held", language, held=account.held) if account.held else ""
-    reply = text("balance", language, balance=account.balance, held_line=held)
-    await delivery.send_text(message.chat.id, reply)
-
-
-async def prompt(message: Message, bot: Bot, jobs: JobService) -> None:
-    """A text is a prompt for the user's image model; the job's status message answers.
-
-    The job id comes from the message, so a prompt redelivered after a crash is not
-    charged twice.
-    """
-    if message.from_user is None or message.text is None:
-        return
-    await jobs.submit_prompt(
-        user_id=message.from_user.id,
-        chat_id=message.chat.id,
-        prompt=message.text,
-        job_id=job_id_for_message(bot.id, message.chat.id, message.message_id),
-    )
+    statement = await payments.statement(message.from_user.id)
+    await delivery.send_text(message.chat.id, render_statement(statement, language))
 
 
 async def unsupported(message: Message, delivery: Delivery, language: str) -> None:
@@ -128,7 +128,9 @@ async def stale_button(query: CallbackQuery, language: str) -> None:
     await query.answer(text("button.stale", language), show_alert=True)
 
 
-async def on_error(event: ErrorEvent, delivery: Delivery, refusals: RefusalGate) -> None:
+async def on_error(
+    event: ErrorEvent, delivery: Delivery, refusals: RefusalGate, languages: Languages
+) -> None:
     """The one place where a typed error becomes a message to the user.
 
     The same refusal to the same chat is said once per window (`RefusalGate`); a button's
@@ -138,7 +140,10 @@ async def on_error(event: ErrorEvent, delivery: Delivery, refusals: RefusalGate)
     key = error.user_message_key if isinstance(error, KiebotError) else "error.internal"
     update = event.update
     user = update.event.from_user if hasattr(update.event, "from_user") else None
-    reply = text(key, language_of(user.language_code if user else None), **_values(error))
+    language = (
+        await languages.for_user(user.id, user.language_code) if user else language_of(None)
+    )  # the error handler sees no middleware data: resolved again (cached)
+    reply = text(key, language, **_values(error))
     if update.callback_query is not None:
         await update.callback_query.answer(reply, show_alert=True)
     elif update.message is not None and refusals.should_say(update.message.chat.id, key):

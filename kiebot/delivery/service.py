@@ -172,8 +172,12 @@ class Delivery:
         kind: ResultKind,
         caption: str | None = None,
         reply_markup: InlineKeyboardMarkup | None = None,
+        as_document: bool = False,
     ) -> Delivered:
         """Stream the result at `url` into the chat: photo or video → document → link.
+
+        `as_document` skips the photo / video try: the file arrives as it is, in full
+        quality (a photo is recompressed by Telegram and loses transparency).
 
         Raises `ResultUnavailable` when the URL is gone or keeps failing,
         `RecipientUnavailable` when the chat cannot receive, `DeliveryFailed` when even
@@ -183,7 +187,8 @@ class Delivery:
         source = ResultSource(self._media, url, filename_for(url, _DEFAULT_NAMES[kind]))
         try:
             await self._retry(source.probe)
-            for method in self._plan(kind, source.size):
+            plan = self._plan(kind, source.size)
+            for method in ("document",) if as_document and plan else plan:
                 if source.size is not None and source.size > self._limit(method):
                     continue  # an earlier try found the file bigger than it declared
                 delivered = await self._try_upload(chat_id, method, source, caption, reply_markup)
@@ -284,10 +289,19 @@ class Delivery:
     # -------------------------------------------------------------------- texts
 
     async def send_text(
-        self, chat_id: int, text: str, *, reply_markup: InlineKeyboardMarkup | None = None
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        reply_markup: InlineKeyboardMarkup | None = None,
+        bulk: bool = False,
     ) -> int:
-        """Send a text message (in the bot's default parse mode); returns its message id."""
-        return await self._send_message(chat_id, text, reply_markup, None)
+        """Send a text message (in the bot's default parse mode); returns its message id.
+
+        `bulk` puts it in the job traffic's share of the rate (a broadcast), leaving the
+        rest for direct replies.
+        """
+        return await self._send_message(chat_id, text, reply_markup, None, bulk=bulk)
 
     async def edit_text(
         self,

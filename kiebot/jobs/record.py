@@ -22,16 +22,19 @@ from typing import Any, Literal, TypedDict, Unpack, get_args
 import orjson
 from redis.asyncio import Redis
 
+from kiebot.billing.spending import DailyCapReached
+from kiebot.errors import KiebotError
 from kiebot.jobs.errors import (
     InsufficientCredits,
     InvalidTransition,
-    JobError,
     JobNotFound,
     QueueFull,
     SubmitRateLimited,
     TooManyActiveJobs,
 )
 from kiebot.jobs.states import FINAL_STATES, SETTLEMENT, JobState, sources
+from kiebot.ops.activity import JobActivity
+from kiebot.ops.metrics import Metrics
 from kiebot.store.keys import HISTORY_CAP, TASK_TTL_S, Keys
 from kiebot.store.replies import optional_text, text, text_map, texts
 from kiebot.store.scripts import Scripts
@@ -86,6 +89,9 @@ class Job:
     `result_ready_at` is when KIE's result was seen, for the delivery-delay metric.
     `timeline` lists (state, unix time) for each state passed through, oldest first; a
     state entered twice (a job handed back to the queue) shows its latest time.
+    `input_files` are Telegram file ids of the user's photos: the runner uploads them to
+    KIE when it submits the job and adds their URLs to `input` then (never a Telegram
+    URL, which holds the bot token), so the job keeps what it needs across a restart.
     """
 
     job_id: str
@@ -109,6 +115,7 @@ class Job:
     attempts: int = 0
     result_ready_at: float | None = None
     timeline: list[tuple[JobState, float]] = field(default_factory=list)
+    input_files: list[str] = field(default_factory=list)
 
     @property
     def is_final(self) -> bool:
@@ -132,6 +139,8 @@ class Job:
             "created_at": repr(self.created_at),
             "updated_at": repr(self.updated_at),
         }
+        if self.input_files:
+            data["input_files"] = orjson.dumps(self.input_files).decode()
         data.update((k, v) for k, v in encode_fields(self.fields()).items() if v)
         data.update((f"t_{state}", repr(at)) for state, at in self.timeline)
         return data
@@ -175,6 +184,7 @@ class Job:
             attempts=int(data.get("attempts") or 0),
             result_ready_at=_optional_float(data.get("result_ready_at")),
             timeline=_timeline(data),
+            input_files=orjson.loads(data.get("input_files") or "[]"),
         )
 
 
@@ -235,11 +245,14 @@ def _expected_states(expected: JobState | AbstractSet[JobState] | None) -> froze
 
 
 # Each refusal of job_submit.lua, as the typed error it becomes: (reply, job) -> error.
-_SUBMIT_REFUSALS: Mapping[str, Callable[[list[Any], Job], JobError]] = {
+_SUBMIT_REFUSALS: Mapping[str, Callable[[list[Any], Job], KiebotError]] = {
     "too_many_active": lambda reply, job: TooManyActiveJobs(limit=int(reply[1])),
     "rate_limited": lambda reply, job: SubmitRateLimited(retry_after=float(reply[1])),
     "queue_full": lambda reply, job: QueueFull(job_class=job.job_class),
     "insufficient": lambda reply, job: InsufficientCredits(balance=int(reply[1]), price=job.price),
+    "over_cap": lambda reply, job: DailyCapReached(
+        cap=int(reply[1]), spent=int(reply[2]), price=job.price
+    ),
 }
 
 
@@ -258,7 +271,11 @@ class JobStore:
         clock: Callable[[], float] = time.time,
         history_cap: int = HISTORY_CAP,
         task_ttl_s: int = TASK_TTL_S,
+        metrics: Metrics | None = None,
+        activity: JobActivity | None = None,
     ) -> None:
+        self._activity = activity  # the admin overview's per-minute counts (ops.activity)
+        self._metrics = metrics or Metrics()  # counted here: every job's money moves here
         self._redis = redis
         self._keys = keys
         self._scripts = scripts
@@ -280,11 +297,13 @@ class JobStore:
         max_queue: int = 500,
         rate_limit: int = 5,
         rate_window_s: float = 60.0,
+        input_files: Sequence[str] = (),
     ) -> Job:
         """Reserve the price and enqueue the job, or raise why not (and change nothing).
 
-        Raises `TooManyActiveJobs`, `SubmitRateLimited`, `QueueFull` or
-        `InsufficientCredits`, checked in that order. A retry with the same `job_id`
+        Raises `TooManyActiveJobs`, `SubmitRateLimited`, `QueueFull`, `DailyCapReached`
+        (the user's own cap, `billing.spending`) or `InsufficientCredits`, checked in that
+        order. A retry with the same `job_id`
         returns the job as first submitted and reserves nothing again.
         """
         _check_submit(job_class, price, max_active_per_user, max_queue, rate_limit)
@@ -301,11 +320,15 @@ class JobStore:
             created_at=now,
             updated_at=now,
             timeline=[(JobState.CREATED, now), (JobState.QUEUED, now)],
+            input_files=list(input_files),
         )
         limits = [max_active_per_user, max_queue, rate_limit, rate_window_s, self._history_cap]
         args = [job_id, repr(now), str(price), *map(str, limits), *_flatten(job.to_hash())]
         reply = await self._scripts.job_submit(keys=self._submit_keys(user_id, job), args=args)
-        return self._submitted(job, reply)
+        submitted = self._submitted(job, reply)
+        if reply[0] == "ok":
+            self._metrics.job_reserved(price)
+        return submitted
 
     def _submit_keys(self, user_id: int, job: Job) -> list[str]:
         k = self._keys
@@ -319,6 +342,8 @@ class JobStore:
             k.user_history(user_id),
             k.queue(job.job_class),
             k.user_submits(user_id),
+            k.recent_jobs,
+            k.user_spending(user_id),  # KEYS[11]: the daily cap's index
         ]
 
     @staticmethod
@@ -371,7 +396,13 @@ class JobStore:
         keys = self._transition_keys(job_id, int(user_id), text(job_class), fields.get("task_id"))
         reply = await self._scripts.job_transition(keys=keys, args=args)
         if reply[0] in ("ok", "same"):
-            return Job.from_hash(_pairs(reply[1:]))
+            moved = Job.from_hash(_pairs(reply[1:]))
+            if reply[0] == "ok" and to in FINAL_STATES:
+                duration = moved.updated_at - moved.created_at
+                self._metrics.job_ended(moved.model, to.value, duration, moved.price)
+                if self._activity is not None:
+                    await self._activity.job_ended(moved.model, to.value, duration)
+            return moved
         if reply[0] == "missing":
             raise JobNotFound(job_id=job_id)
         raise InvalidTransition(job_id=job_id, from_state=JobState(reply[1]), to_state=to)
@@ -429,12 +460,17 @@ class JobStore:
         """The class's queued jobs, first to run first: the durable queue order."""
         return texts(await self._redis.lrange(self._keys.queue(job_class), 0, -1))
 
-    async def user_history(self, user_id: int, limit: int = 10) -> list[Job]:
-        """The user's latest jobs, newest first (at most `HISTORY_CAP` are kept)."""
+    async def user_history(self, user_id: int, limit: int = 10, offset: int = 0) -> list[Job]:
+        """The user's latest jobs, newest first, skipping the `offset` newest (at most
+        `HISTORY_CAP` are kept)."""
         if limit <= 0:
             return []
-        ids = await self._redis.lrange(self._keys.user_history(user_id), 0, limit - 1)
+        key = self._keys.user_history(user_id)
+        ids = await self._redis.lrange(key, max(offset, 0), max(offset, 0) + limit - 1)
         return await self.get_many(texts(ids))
+
+    async def user_history_size(self, user_id: int) -> int:
+        return int(await self._redis.llen(self._keys.user_history(user_id)))
 
     async def job_for_task(self, task_id: str) -> str | None:
         """The job a KIE task belongs to, for a callback; None once the mapping expired."""

@@ -27,12 +27,34 @@ def _with_money(name: str) -> str:
     return f"{_source('_money')}\n{_source(name)}"
 
 
+def _with_spending(name: str) -> str:
+    """The script's source after the money and spending libraries (`kb_spent_since`)."""
+    return f"{_source('_money')}\n{_source('_spending')}\n{_source(name)}"
+
+
 class Scripts:
     """The registered scripts; one attribute per `.lua` file."""
 
     def __init__(self, redis: Redis) -> None:
         self.ledger_apply: AsyncScript = redis.register_script(_with_money("ledger_apply"))
         self.account_open: AsyncScript = redis.register_script(_with_money("account_open"))
-        self.job_submit: AsyncScript = redis.register_script(_with_money("job_submit"))
+        self.job_submit: AsyncScript = redis.register_script(_with_spending("job_submit"))
         self.job_transition: AsyncScript = redis.register_script(_with_money("job_transition"))
         self.job_set_fields: AsyncScript = redis.register_script(_source("job_set_fields"))
+        # Rewards and limits (kiebot/rewards, kiebot/billing/spending.py, kiebot/bot/limits.py).
+        self.promo_create: AsyncScript = redis.register_script(_source("promo_create"))
+        self.promo_redeem: AsyncScript = redis.register_script(_with_money("promo_redeem"))
+        self.referral_code: AsyncScript = redis.register_script(_source("referral_code"))
+        self.referral_attach: AsyncScript = redis.register_script(_source("referral_attach"))
+        self.referral_reward: AsyncScript = redis.register_script(_with_money("referral_reward"))
+        self.spending_today: AsyncScript = redis.register_script(_with_spending("spending_today"))
+        self.balance_low: AsyncScript = redis.register_script(_source("balance_low"))
+        self.update_gate: AsyncScript = redis.register_script(_source("update_gate"))
+        self.payment_credit: AsyncScript = redis.register_script(_with_money("payment_credit"))
+        self.broadcast_mark: AsyncScript = redis.register_script(_source("broadcast_mark"))
+        self.payment_refund_begin: AsyncScript = redis.register_script(
+            _with_money("payment_refund_begin")
+        )
+        self.payment_refund_end: AsyncScript = redis.register_script(
+            _with_money("payment_refund_end")
+        )

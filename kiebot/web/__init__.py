@@ -1,1 +1,2 @@
-"""The admin HTTP server: health, metrics, the JSON API, and the provider's callbacks."""
+"""The admin HTTP server: the admin console (pages and JSON), health, metrics, and the
+provider's and Telegram's callbacks."""

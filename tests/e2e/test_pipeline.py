@@ -61,7 +61,8 @@ async def test_provider_failure_says_why_and_gives_the_credits_back(
     final = await harness.wait_final(user, status)
 
     assert final.text == (
-        "❌ The model could not generate this (it may have refused the content).\n"
+        "❌ The model refused this under its content rules. "
+        "Try rewording the prompt or another photo.\n"
         f"The {PRICE} credits are back on your balance."
     )
     assert harness.photos(user) == []
@@ -202,7 +203,7 @@ async def test_a_full_queue_says_busy_and_charges_nothing(
     running = await harness.say(first, "the one that runs")
     await harness.wait_running(first)
     queued = await harness.say(second, "the one that waits")
-    assert (queued.text or "").startswith("⏳ In the queue, position 1.")
+    assert (queued.text or "").startswith("⏳ In the queue, position 1;")
     refused = await harness.say(third, "the one that does not fit")
 
     assert refused.text == (
@@ -265,6 +266,8 @@ async def test_a_flood_of_prompts_is_held_to_the_per_user_limits(
 REFUSALS = (
     "You already have 3 generations running. Wait for one to finish.",
     "Too many requests. Try again in ",
+    # 30 messages a minute pass the 20-message limit (bot/limits.py): told once.
+    "You are sending messages too fast. Try again in ",
 )
 
 
@@ -315,7 +318,7 @@ async def test_cancel_while_queued_and_while_running_gives_the_credits_back(
     running = await harness.say(runs, "the one that runs")
     await harness.wait_running(runs)
     queued = await harness.say(waits, "the one that waits")
-    assert (queued.text or "").startswith("⏳ In the queue, position 1.")
+    assert (queued.text or "").startswith("⏳ In the queue, position 1;")
 
     answer = await harness.answer_of(harness.press_cancel(waits, queued))
     assert answer["text"] == "Cancelled"

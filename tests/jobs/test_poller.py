@@ -195,7 +195,6 @@ async def test_a_hundred_jobs_each_get_their_result_once_in_few_reads(
     assert sim.stats.totals.rate_limited == 0
     for key in KEYS:
         assert sim.stats.key(key).max_reads_in_window <= FAST_READS
-    assert poller.stats.delay_quantiles()["median"] < 0.3
     assert poller.watching == 0  # finished jobs leave memory
     # The poller taught the book: the list is capped at `keep`.
     assert await redis.llen(DURABLE_KEYS.durations(MODEL)) == 50

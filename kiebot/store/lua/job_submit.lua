@@ -1,6 +1,6 @@
 -- Submit a job: check the user's limits, reserve its price and write the queued record,
 -- all or nothing. Refusals write nothing (beyond trimming expired rate-window entries).
--- Uses kb_move from _money.lua.
+-- Uses kb_move from _money.lua, kb_spent_since and kb_record_spending from _spending.lua.
 --
 -- KEYS[1] user hash      (kb:user:{id})
 -- KEYS[2] ledger stream  (kb:ledger:{id})
@@ -11,6 +11,8 @@
 -- KEYS[7] user history   (kb:user:{id}:history, list, newest first)
 -- KEYS[8] class queue    (kb:queue:{class}, list, arrival order)
 -- KEYS[9] user submits   (kb:user:{id}:submits, sorted set: job id -> submit time)
+-- KEYS[10] recent jobs   (kb:jobs:recent, sorted set: job id -> submit time; admin index)
+-- KEYS[11] user spending (kb:user:{id}:spending, sorted set, see _spending.lua)
 -- ARGV[1] job id
 -- ARGV[2] now            (unix seconds, float)
 -- ARGV[3] price          (integer credits >= 0)
@@ -28,6 +30,7 @@
 --   {'too_many_active', limit}
 --   {'rate_limited', retry_after}   retry_after: seconds as a string ("12.500")
 --   {'queue_full'}
+--   {'over_cap', daily_cap, spent_today}   the user's daily spending cap
 --   {'insufficient', balance}
 
 local unpack = unpack or table.unpack
@@ -67,6 +70,18 @@ if redis.call('LLEN', KEYS[8]) >= tonumber(ARGV[5]) then
   return {'queue_full'}
 end
 
+-- [daily cap] The user's own spending limit per UTC day (kiebot/billing/spending.py),
+-- counted by kb_spent_since (_spending.lua); a job that would pass it is refused and
+-- nothing is reserved.
+local daily_cap = tonumber(redis.call('HGET', KEYS[1], 'daily_cap') or '')
+if daily_cap and price > 0 then
+  local spent = kb_spent_since(KEYS[11], KEYS[3], now - now % 86400)
+  if spent + price > daily_cap then
+    return {'over_cap', daily_cap, spent}
+  end
+end
+-- [end daily cap]
+
 local status, balance = kb_move(KEYS[1], KEYS[2], KEYS[3], 'reserve:' .. job_id,
   -price, price, 'reservation', job_id, '', ARGV[2])
 if status ~= 'applied' then
@@ -81,4 +96,14 @@ redis.call('LTRIM', KEYS[7], 0, tonumber(ARGV[8]) - 1)
 redis.call('RPUSH', KEYS[8], job_id)
 redis.call('ZADD', KEYS[9], ARGV[2], job_id)
 redis.call('EXPIRE', KEYS[9], math.ceil(window) + 1)
+if price > 0 then
+  kb_record_spending(KEYS[11], job_id, price, now)  -- [daily cap] its index
+end
+
+-- [admin index] Every job, newest last, for the admin console's job list. Capped: the
+-- oldest ids fall off (their records stay). The cap is store/keys.py's RECENT_JOBS_CAP.
+local RECENT_JOBS_CAP = 20000
+redis.call('ZADD', KEYS[10], ARGV[2], job_id)
+redis.call('ZREMRANGEBYRANK', KEYS[10], 0, -RECENT_JOBS_CAP - 1)
+-- [end admin index]
 return {'ok'}
