@@ -18,10 +18,13 @@ from redis.asyncio import Redis
 
 from kiebot.sim.kie import KieSimulator
 from kiebot.sim.telegram import TelegramSimulator
-from tests.e2e.harness import GENERATION_S, Harness, fast_telegram_config
+from tests.e2e.fixtures import telegram
+from tests.e2e.harness import GENERATION_S, Harness
 from tests.support.redis_server import RedisServer
 
 CREDITS = 500
+
+__all__ = ["harness", "kie", "quick_catalog", "telegram"]
 
 
 def quick_catalog(directory: Path) -> Path:
@@ -31,14 +34,6 @@ def quick_catalog(directory: Path) -> Path:
     path = directory / "quick-catalog.toml"
     path.write_text(text, "utf-8")
     return path
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[TelegramSimulator]:
-    simulator = TelegramSimulator(fast_telegram_config())
-    await simulator.start(host="127.0.0.1", port=0)
-    yield simulator
-    await simulator.close()
 
 
 @pytest.fixture
