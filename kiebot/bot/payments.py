@@ -72,16 +72,30 @@ async def choose_offer(
     delivery: Delivery,
     language: str,
 ) -> None:
-    offer, link = await payments.invoice_link(
-        query.from_user.id, callback_data.offer, lambda o: invoice_words(o, language)
-    )
-    words = invoice_words(offer, language)
-    prompt = text("payments.pay_prompt", language, title=words.title, stars=offer.stars)
-    button = InlineKeyboardButton(
-        text=text("payments.button.pay", language, stars=offer.stars), url=link
-    )
-    markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
-    await delivery.send_text(query.from_user.id, prompt, reply_markup=markup)
+    """A pack: a Stars invoice message (sendInvoice), paid with Telegram's Pay button.
+    The plan: an invoice link on a button, since only createInvoiceLink makes
+    subscriptions."""
+    user_id = query.from_user.id
+    invoice = payments.invoice(user_id, callback_data.offer, lambda o: invoice_words(o, language))
+    offer = invoice.offer
+    if invoice.is_subscription:
+        link = await payments.link_for(invoice)
+        prompt = text("payments.pay_prompt", language, title=invoice.title, stars=offer.stars)
+        button = InlineKeyboardButton(
+            text=text("payments.button.pay", language, stars=offer.stars), url=link
+        )
+        markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
+        await delivery.send_text(user_id, prompt, reply_markup=markup)
+    else:
+        await delivery.send_invoice(
+            user_id,
+            title=invoice.title,
+            description=invoice.description,
+            payload=invoice.payload,
+            currency=invoice.currency,
+            prices=invoice.prices,
+            provider_token=invoice.provider_token,
+        )
     await query.answer()
 
 
@@ -106,24 +120,26 @@ async def paid(message: Message, payments: Payments, delivery: Delivery, languag
     await delivery.send_text(message.chat.id, thanks(receipt, language))
 
 
-async def refunded(message: Message) -> None:
-    """Telegram's note of a refund: the operator's refund already settled the credits
-    (`Payments.refund`), so there is nothing to do, and nothing to answer."""
+async def refunded(message: Message, payments: Payments) -> None:
+    """Telegram's note of a refund: settle it (`Payments.record_refund`): a no-op after
+    the operator's refund settled, the end of one whose answer was lost, or the credits
+    leaving after a refund made without the bot. Telegram shows the note; no answer."""
     if message.refunded_payment is not None:
-        logger.info(
-            "Telegram confirms the refund of {}",
-            message.refunded_payment.telegram_payment_charge_id,
-        )
+        await payments.record_refund(message.refunded_payment.telegram_payment_charge_id)
 
 
-async def reconcile_payments(payments: Payments, billing: Billing, delivery: Delivery) -> None:
-    """At start-up: credit and thank payments whose update was lost (`Payments.reconcile`).
+async def reconcile_payments(
+    payments: Payments, billing: Billing, delivery: Delivery, min_age_s: float = 0.0
+) -> None:
+    """At start-up and every few minutes (`payments.periodic.ReconcileLoop`): credit and
+    thank payments whose update was lost (`Payments.reconcile`).
 
-    Telegram being unreachable does not stop the start: the next start tries again."""
+    Telegram being unreachable does not stop the start: the next pass tries again."""
     try:
-        receipts = await payments.reconcile()
+        receipts = await payments.reconcile(min_age_s=min_age_s)
     except AiogramError as exc:
-        logger.warning("payments not reconciled with Telegram: {}", exc)
+        # The class only: a network error's text may quote the URL, which holds the token.
+        logger.warning("payments not reconciled with Telegram: {}", type(exc).__name__)
         return
     for receipt in receipts:
         language = await billing.language(receipt.user_id)

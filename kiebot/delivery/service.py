@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import html
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -42,7 +42,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.methods import SendDocument, SendPhoto, SendVideo, TelegramMethod
-from aiogram.types import InlineKeyboardMarkup, InputFile, Message
+from aiogram.types import InlineKeyboardMarkup, InputFile, LabeledPrice, Message
 from loguru import logger
 
 from kiebot.delivery import refusals
@@ -302,6 +302,41 @@ class Delivery:
         rest for direct replies.
         """
         return await self._send_message(chat_id, text, reply_markup, None, bulk=bulk)
+
+    async def send_invoice(
+        self,
+        chat_id: int,
+        *,
+        title: str,
+        description: str,
+        payload: str,
+        currency: str,
+        prices: Sequence[LabeledPrice],
+        provider_token: str = "",
+    ) -> int:
+        """Send an invoice message (sendInvoice) with Telegram's own Pay button; returns
+        its message id. Paced like a direct reply: the user just asked for it.
+
+        A refusal of the terms (title, payload, price) is `DeliveryFailed`: it is the
+        caller's mistake and a retry would be refused the same way.
+        """
+
+        async def send() -> Message:
+            return await self._bot.send_invoice(
+                chat_id=chat_id,
+                title=title,
+                description=description,
+                payload=payload,
+                provider_token=provider_token,
+                currency=currency,
+                prices=list(prices),
+            )
+
+        try:
+            message = await self._request(chat_id, send)
+        except TelegramBadRequest as exc:
+            raise DeliveryFailed(f"chat {chat_id}: invoice refused: {exc.message}") from exc
+        return message.message_id
 
     async def edit_text(
         self,

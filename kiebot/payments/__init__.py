@@ -17,13 +17,14 @@ from kiebot.payments.errors import (
 )
 from kiebot.payments.offers import SUBSCRIPTION_OFFER_ID, SUBSCRIPTION_PERIOD_S, Offer
 from kiebot.payments.records import Payment, Receipt, Refund, Shop, Statement, Subscription
-from kiebot.payments.service import InvoiceText, PaymentListener, Payments
+from kiebot.payments.service import Invoice, InvoiceText, PaymentListener, Payments
 
 __all__ = [
     "SUBSCRIPTION_OFFER_ID",
     "SUBSCRIPTION_PERIOD_S",
     "AlreadyRefunded",
     "CreditsAlreadySpent",
+    "Invoice",
     "InvoiceText",
     "NoSubscription",
     "Offer",

@@ -16,7 +16,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramServerError
+from aiogram.exceptions import (
+    AiogramError,
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramServerError,
+)
 from aiogram.types import (
     LabeledPrice,
     StarTransaction,
@@ -76,6 +81,24 @@ class InvoiceText:
     label: str
 
 
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    """One offer's Stars invoice for one buyer: what sendInvoice or createInvoiceLink take
+    (currency XTR, empty provider token)."""
+
+    offer: Offer
+    title: str
+    description: str
+    payload: str
+    prices: tuple[LabeledPrice, ...]
+    currency: str = STARS
+    provider_token: str = ""
+
+    @property
+    def is_subscription(self) -> bool:
+        return self.offer.kind == SUBSCRIPTION
+
+
 class Payments:
     """The payments service; see the module doc."""
 
@@ -115,28 +138,46 @@ class Payments:
             raise UnknownOffer(f"no offer {offer_id!r}")
         return offer
 
-    async def invoice_link(
+    def invoice(
         self, user_id: int, offer_id: str, describe: Callable[[Offer], InvoiceText]
-    ) -> tuple[Offer, str]:
-        """A Stars invoice link for one offer, payable only by `user_id` (pre-checkout
-        checks it); `describe` words the invoice in the buyer's language.
+    ) -> Invoice:
+        """The Stars invoice for one offer, payable only by `user_id` (pre-checkout
+        checks it); `describe` words it in the buyer's language. `UnknownOffer` when the
+        offer is not on sale.
 
-        A link, not a sendInvoice message: the message that carries it goes through
-        `delivery`, paced like every other, and the subscription needs a link anyway.
+        A pack's invoice is sent as a message (sendInvoice, through `delivery`); the plan's
+        must be a link (`invoice_link`): the Bot API takes `subscription_period` only in
+        createInvoiceLink.
         """
         offer = self.offer_of(offer_id)
         words = describe(offer)
-        period = SUBSCRIPTION_PERIOD_S if offer.kind == SUBSCRIPTION else None
-        link = await self._bot.create_invoice_link(
+        return Invoice(
+            offer=offer,
             title=words.title[:32],
             description=words.description[:255],
             payload=offer.payload(user_id),
-            provider_token="",
-            currency=STARS,
-            prices=[LabeledPrice(label=words.label, amount=offer.stars)],
-            subscription_period=period,
+            prices=(LabeledPrice(label=words.label, amount=offer.stars),),
         )
-        return offer, link
+
+    async def invoice_link(
+        self, user_id: int, offer_id: str, describe: Callable[[Offer], InvoiceText]
+    ) -> tuple[Offer, str]:
+        """A Stars invoice link (createInvoiceLink) for one offer (see `link_for`)."""
+        invoice = self.invoice(user_id, offer_id, describe)
+        return invoice.offer, await self.link_for(invoice)
+
+    async def link_for(self, invoice: Invoice) -> str:
+        """The invoice as a link (createInvoiceLink); the plan's is a subscription link,
+        30 days a period."""
+        return await self._bot.create_invoice_link(
+            title=invoice.title,
+            description=invoice.description,
+            payload=invoice.payload,
+            provider_token=invoice.provider_token,
+            currency=invoice.currency,
+            prices=list(invoice.prices),
+            subscription_period=SUBSCRIPTION_PERIOD_S if invoice.is_subscription else None,
+        )
 
     async def review_checkout(
         self, *, user_id: int, currency: str, total_amount: int, payload: str
@@ -216,9 +257,14 @@ class Payments:
             expires_at=expires or None,
         )
 
-    async def reconcile(self) -> list[Receipt]:
+    async def reconcile(self, *, min_age_s: float = 0.0) -> list[Receipt]:
         """Credit the payments Telegram made but whose successful_payment we never handled;
         the receipts of those (already credited ones are skipped).
+
+        `min_age_s` leaves the newest transactions (and every later one) for the next
+        pass: a payment made seconds ago most likely has its update on the way, and the
+        live handler should be the one to credit and thank it. The periodic pass uses it;
+        the start-up pass does not (nothing handles updates yet).
 
         Long polling confirms an update when the next batch is asked for, which aiogram
         does while handlers still run, so a process killed in that window, or a handler
@@ -230,13 +276,17 @@ class Payments:
         """
         found: list[Receipt] = []
         cursor = int(text(await self._redis.get(self._keys.transactions_seen) or "0"))
+        newest = self._clock() - min_age_s
         while True:
             page = await self._bot.get_star_transactions(offset=cursor, limit=RECONCILE_PAGE)
             for transaction in page.transactions:
+                if min_age_s > 0 and transaction.date.timestamp() > newest:
+                    await self._redis.set(self._keys.transactions_seen, cursor)
+                    return found  # too recent: its update is probably being handled
                 receipt = await self._reconcile_one(transaction)
                 if receipt is not None and not receipt.duplicate:
                     found.append(receipt)
-            cursor += len(page.transactions)
+                cursor += 1
             await self._redis.set(self._keys.transactions_seen, cursor)
             if len(page.transactions) < RECONCILE_PAGE:
                 return found
@@ -301,6 +351,37 @@ class Payments:
         logger.info("payment {} refunded: {} credits taken from {}", charge_id, debit, user_id)
         return Refund(charge_id, user_id, debit, int(ended[1]))
 
+    async def record_refund(self, charge_id: str) -> Refund | None:
+        """Settle a refund Telegram reports (the `refunded_payment` service message): the
+        Stars went back, so the payment's credits leave too, once.
+
+        After the operator's own refund the payment is `refund_pending` (its credits
+        already taken) or `refunded`: this only settles it, which also ends a refund whose
+        answer was lost. A refund made without the bot (Telegram's support) finds it
+        `paid`: the credits are taken as a forced refund would (what is left, never
+        below zero). None when there is nothing to do (unknown or already refunded).
+        """
+        payment = await self.payment(charge_id)
+        if payment is None:
+            logger.warning("Telegram refunded {}, which is not a payment of ours", charge_id)
+            return None
+        user_id = payment.user_id
+        k = self._keys
+        money = [k.user(user_id), k.ledger(user_id), k.applied(user_id)]
+        now = repr(self._clock())
+        args = [charge_id, str(user_id), "1", "refunded by Telegram", now]
+        begun: list[Any] = await self._scripts.payment_refund_begin(
+            keys=[k.payment(charge_id), *money], args=args
+        )
+        if text(begun[0]) != "pending":
+            return None  # refunded before (our own refund settled first)
+        ended: list[Any] = await self._scripts.payment_refund_end(
+            keys=[k.payment(charge_id), *money, k.revenue_refunded],
+            args=[charge_id, "refunded", now, ""],
+        )
+        logger.info("Telegram's refund of {} settled for user {}", charge_id, user_id)
+        return Refund(charge_id, user_id, int(begun[1]), int(ended[1]))
+
     async def _ask_telegram_to_refund(self, user_id: int, charge_id: str) -> None:
         try:
             await self._bot.refund_star_payment(
@@ -311,9 +392,10 @@ class Payments:
                 return  # the earlier, interrupted attempt went through
             await self._revert_refund(user_id, charge_id, exc.message)
             raise RefundRefused(exc.message) from exc
-        except (TelegramNetworkError, TelegramServerError) as exc:
-            # Did Telegram refund or not? Unknown: stay pending; the next try resumes.
-            raise RefundUncertain(f"refund of {charge_id}: {exc}") from exc
+        except AiogramError as exc:
+            # A network error, a 5xx, a 429, anything but a definite refusal: did Telegram
+            # refund or not? Unknown, so stay pending; the next try resumes.
+            raise RefundUncertain(f"refund of {charge_id}: {type(exc).__name__}") from exc
 
     async def _revert_refund(self, user_id: int, charge_id: str, note: str) -> None:
         k = self._keys
@@ -346,7 +428,10 @@ class Payments:
                 user_id=user_id, telegram_payment_charge_id=current.charge_id, is_canceled=True
             )
         except (TelegramBadRequest, TelegramNetworkError, TelegramServerError) as exc:
-            raise SubscriptionChangeFailed(f"cancel for {user_id}: {exc}") from exc
+            # The class and Telegram's words only: a network error's text may quote the
+            # request URL, which holds the bot token.
+            detail = exc.message if isinstance(exc, TelegramBadRequest) else type(exc).__name__
+            raise SubscriptionChangeFailed(f"cancel for {user_id}: {detail}") from exc
         await self._redis.hset(self._keys.subscription(user_id), "cancelled", 1)
         return Subscription(
             current.charge_id, current.credits, current.stars, current.expires_at, True

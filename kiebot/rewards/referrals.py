@@ -34,6 +34,7 @@ CODE_LENGTH = 8
 _ALPHABET = string.ascii_lowercase + string.digits
 _CODE_CHARS = frozenset(_ALPHABET)
 _CODE_ATTEMPTS = 5
+REF_CODE_FIELD = "ref_code"  # on kb:user:{id}; referral_code.lua writes it
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,23 @@ class Referrals:
                 return code
         # 36**8 codes: five collisions in a row mean something is wrong, not bad luck.
         raise RuntimeError("could not find a free referral code")
+
+    async def forget(self, user_id: int) -> None:
+        """The user's data deletion (an erasure hook, `account.erasure`): their referral
+        code goes, from the account and from the code index, so an old link of theirs no
+        longer names them (a later /invite makes a new code). What stays is accounting:
+        who referred them (`referred_by`, the basis of another person's bonus), the
+        counts of their invitations, and every bonus in the ledgers."""
+        k = self._keys
+        code = optional_text(await self._redis.hget(k.user(user_id), REF_CODE_FIELD))
+        if code is None:
+            return
+        await self._redis.hdel(k.user(user_id), REF_CODE_FIELD)
+        # The index entry only if it is still this user's (codes are never reassigned,
+        # but a deletion must not take someone else's).
+        owner = optional_text(await self._redis.hget(k.referral_codes, code))
+        if owner == str(user_id):
+            await self._redis.hdel(k.referral_codes, code)
 
     async def reward(self, referred_id: int) -> ReferralBonus | None:
         """Pay the referrer's bonus for `referred_id`'s payment, once ever.

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+import pytest
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice
 
 from kiebot.delivery import Delivery, RecipientUnavailable
+from kiebot.delivery.errors import DeliveryFailed
 from kiebot.sim.telegram import TelegramSimulator
 from tests.delivery.conftest import ANNA
 
@@ -136,3 +138,26 @@ async def test_background_status_failure_is_kept_not_raised(
     assert isinstance(status.error, RecipientUnavailable)
     assert tg.stats.calls["editMessageText"] == 1
     assert tg.stats.calls["sendMessage"] == 2  # "queued", then the refused re-send
+
+
+async def test_an_invoice_is_sent_and_bad_terms_are_a_delivery_failure(
+    delivery: Delivery, tg: TelegramSimulator, chat_id: int
+) -> None:
+    stars = [LabeledPrice(label="50 credits", amount=50)]
+    message_id = await delivery.send_invoice(
+        chat_id, title="50 credits", description="credits", payload="pack:small:50:0:50:1",
+        currency="XTR", prices=stars,
+    )  # fmt: skip
+
+    [invoice] = tg.chat(chat_id)
+    assert (invoice.message_id, invoice.kind) == (message_id, "invoice")
+    assert (invoice.extra["invoice"]["currency"], invoice.extra["invoice"]["total_amount"]) == (
+        "XTR",
+        50,
+    )
+    with pytest.raises(DeliveryFailed, match="invoice refused"):
+        await delivery.send_invoice(
+            chat_id, title="50 credits", description="credits", payload="x" * 129,
+            currency="XTR", prices=stars,
+        )  # fmt: skip
+    assert len(tg.chat(chat_id)) == 1, "nothing sent for a refused invoice"

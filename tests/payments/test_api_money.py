@@ -127,7 +127,8 @@ async def test_a_failed_generation_is_released_in_the_ledger(
     kie.fail_next(1, fail_code="500", fail_msg="internal error")
     status = await harness.say(user, "something that fails")
     final = await harness.wait_final(user, status)
-    assert "back on your balance" in (final.text or "")
+    assert (final.text or "").startswith("❌")  # and says the credit came back:
+    assert "1 credit" in (final.text or "")
 
     _, ledger = await call(http, harness, "GET", f"/api/users/{user.id}/ledger")
     moves = [(e["type"], e["amount"]) for e in reversed(ledger["entries"])]

@@ -100,18 +100,17 @@ async def bots(
 
 
 async def buy_until_paid(telegram: TelegramSimulator, user: SimUser) -> None:
-    """/buy, the small pack's button, pay its link: the bot approves the pre-checkout."""
+    """/buy, the small pack's button, pay its invoice: the bot approves the pre-checkout."""
     telegram.send_text(user, "/buy")
     shop = await telegram.wait_for(user.id, lambda m: bool(m.buttons()), timeout=30)
     telegram.press_button(user, shop.message_id, "buy:small")
-    prompt = await telegram.wait_for(user.id, _has_pay_link, timeout=10)
-    (button,) = prompt.buttons()
-    query = telegram.pay_invoice_link(user, str(button["url"]))
+    invoice = await telegram.wait_for(user.id, _is_invoice, timeout=10)
+    query = telegram.pay_invoice(user, invoice.message_id)
     await telegram.until(lambda: telegram.payment_status(query) == "approved", timeout=10)
 
 
-def _has_pay_link(message: SentMessage) -> bool:
-    return any("url" in b for b in message.buttons())
+def _is_invoice(message: SentMessage) -> bool:
+    return message.kind == "invoice"
 
 
 async def paid_once(state: State, redis: Redis, user: SimUser) -> None:

@@ -8,7 +8,9 @@ zero, the balance = what was given (grants, adjustments, payments, refunds) less
 finished jobs cost, and each charge id is credited once and refunded at most once.
 
 Refunds go through `Payments.refund` with a fake Telegram that remembers refunded
-charges and refuses a second refund the way the Bot API does.
+charges and refuses a second refund the way the Bot API does; it may also refuse a
+refund outright (the credits come back) or refund and lose the answer (the payment stays
+pending with its credits taken, and the next refund of it settles without taking more).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any, cast
 
 import pytest
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
+from aiogram.methods import RefundStarPayment
 from aiogram.types import SuccessfulPayment
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -26,7 +30,13 @@ from redis.asyncio import Redis
 
 from kiebot.config import DEFAULT_PACKS
 from kiebot.jobs import SETTLEMENT
-from kiebot.payments import AlreadyRefunded, CreditsAlreadySpent, Payments
+from kiebot.payments import (
+    AlreadyRefunded,
+    CreditsAlreadySpent,
+    Payments,
+    RefundRefused,
+    RefundUncertain,
+)
 from kiebot.payments.offers import Offer
 from kiebot.store import Scripts
 from tests.billing.support import KEYS, ledger_sum, money
@@ -38,21 +48,28 @@ _charges = itertools.count(1)
 
 
 class FakeStars:
-    """The two Bot API calls a refund makes, remembered like Telegram remembers them."""
+    """refundStarPayment, remembered like Telegram remembers it. `refuse_next` makes the
+    next call a definite refusal (nothing refunded); `lose_next` refunds and then loses
+    the answer on the way back (a network error: the bot cannot know it went through)."""
 
     def __init__(self) -> None:
         self.refunded: set[str] = set()
+        self.refuse_next = False
+        self.lose_next = False
 
     async def refund_star_payment(self, *, user_id: int, telegram_payment_charge_id: str) -> bool:
-        from aiogram.exceptions import TelegramBadRequest
-        from aiogram.methods import RefundStarPayment
-
+        method = RefundStarPayment(
+            user_id=user_id, telegram_payment_charge_id=telegram_payment_charge_id
+        )
         if telegram_payment_charge_id in self.refunded:
-            method = RefundStarPayment(
-                user_id=user_id, telegram_payment_charge_id=telegram_payment_charge_id
-            )
             raise TelegramBadRequest(method, "Bad Request: CHARGE_ALREADY_REFUNDED")
+        if self.refuse_next:
+            self.refuse_next = False
+            raise TelegramBadRequest(method, "Bad Request: CHARGE_NOT_FOUND")
         self.refunded.add(telegram_payment_charge_id)
+        if self.lose_next:
+            self.lose_next = False
+            raise TelegramNetworkError(method, "connection reset")
         return True
 
 
@@ -91,24 +108,48 @@ class PaymentsMachine(MoneyMachine):
         assert self.run(money(self.redis, user))[0] == balance
 
     @precondition(lambda self: self.paid)
-    @rule(index=st.integers(0, 1000), force=st.booleans())
-    def refund(self, index: int, force: bool) -> None:
+    @rule(
+        index=st.integers(0, 1000),
+        force=st.booleans(),
+        telegram=st.sampled_from(["answers", "refuses", "answer lost"]),
+    )
+    def refund(self, index: int, force: bool, telegram: str) -> None:
         user, paid = self.paid[index % len(self.paid)]
         charge = paid.telegram_payment_charge_id
         before = self.run(self.payments.payment(charge))
         assert before is not None
         balance, _ = self.run(money(self.redis, user))
+        self.stars.refuse_next = telegram == "refuses"
+        self.stars.lose_next = telegram == "answer lost"
         attempt = self.payments.refund(charge, force=force, reason="prop")
         if before.status == "refunded":
             with pytest.raises(AlreadyRefunded):
                 self.run(attempt)
+        elif before.status == "refund_pending":
+            # Telegram refunded before but the answer was lost: the retry settles it and
+            # takes nothing more (Telegram says CHARGE_ALREADY_REFUNDED, whatever we set).
+            refund = self.run(attempt)
+            assert refund.balance == balance
         elif balance < before.credits and not force:
             with pytest.raises(CreditsAlreadySpent):
                 self.run(attempt)
+        elif telegram == "refuses":
+            with pytest.raises(RefundRefused):
+                self.run(attempt)
+            assert self.run(money(self.redis, user))[0] == balance, "the credits came back"
+        elif telegram == "answer lost":
+            with pytest.raises(RefundUncertain):
+                self.run(attempt)
+            after = self.run(self.payments.payment(charge))
+            assert after is not None
+            assert after.status == "refund_pending"
+            taken = min(before.credits, balance)
+            assert self.run(money(self.redis, user))[0] == balance - taken
         else:
             refund = self.run(attempt)
             assert refund.debited == min(before.credits, balance)
             assert refund.balance == balance - refund.debited >= 0
+        self.stars.refuse_next = self.stars.lose_next = False
 
     @invariant()
     def money_adds_up(self) -> None:
@@ -136,7 +177,10 @@ class PaymentsMachine(MoneyMachine):
             assert mine.count("refund") - mine.count("refund_revert") <= 1
             payment = self.run(self.payments.payment(charge))
             assert payment is not None
-            assert (payment.status == "refunded") == (charge in self.stars.refunded)
+            if payment.status == "refunded":
+                assert charge in self.stars.refunded
+            if charge in self.stars.refunded:  # pending: the answer was lost, not the debit
+                assert payment.status in ("refunded", "refund_pending")
 
 
 async def _given(redis: Redis, user: int) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kiebot.sim.telegram import TelegramSimulator
 from tests.e2e.harness import STARTING_CREDITS, Harness
-from tests.payments.support import buy, choose, open_shop, pay, pay_link
+from tests.payments.support import buy, choose, open_shop, pay
 
 
 async def test_buying_a_pack_credits_it_once_and_shows_in_balance_and_ledger(
@@ -17,11 +17,18 @@ async def test_buying_a_pack_credits_it_once_and_shows_in_balance_and_ledger(
     shop = await open_shop(harness, user)
     labels = [b["text"] for b in shop.buttons()]
     assert "100 + 15 bonus credits · 100 ⭐" in labels, labels
-    prompt = await choose(harness, user, shop, "medium")
-    assert "115 credits for 100 ⭐" in (prompt.text or "")
+    invoice = await choose(harness, user, shop, "medium")
+    # A real Stars invoice (sendInvoice): Telegram's own Pay button, XTR, the pack's price.
+    assert invoice.kind == "invoice"
+    assert invoice.extra["invoice"]["title"] == "115 credits"
+    assert (invoice.extra["invoice"]["currency"], invoice.extra["invoice"]["total_amount"]) == (
+        "XTR",
+        100,
+    )
+    assert invoice.meta["payload"] == f"pack:medium:100:15:100:{user.id}"
 
     after = harness.last_id(user)
-    query = await pay(harness, user, pay_link(prompt))
+    query = await pay(harness, user, invoice)
     assert telegram.payment_status(query) == "approved"
     thanks = await harness.next_message(user, after, lambda m: "✅" in (m.text or ""))
     assert thanks.text == f"✅ Payment received: +115 credits. Balance: {STARTING_CREDITS + 115}."

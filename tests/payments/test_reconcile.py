@@ -10,7 +10,7 @@ from aiogram.client.telegram import TelegramAPIServer
 
 from kiebot.sim.telegram import TelegramSimulator
 from tests.e2e.harness import Harness
-from tests.payments.support import choose, open_shop, pay_link
+from tests.payments.support import choose, open_shop, start_paying
 
 
 async def test_a_lost_payment_update_is_credited_once_at_the_next_start(
@@ -18,14 +18,14 @@ async def test_a_lost_payment_update_is_credited_once_at_the_next_start(
 ) -> None:
     await harness.start(starting_credits=0)
     user = harness.new_user()
-    prompt = await choose(harness, user, await open_shop(harness, user), "small")
+    invoice = await choose(harness, user, await open_shop(harness, user), "small")
     await harness.stop()
 
     # The dying process approves the payment, receives it and confirms it, then dies
     # before crediting (played here by a bare client on the same token).
     bot = Bot(telegram.token, session=AiohttpSession(api=TelegramAPIServer.from_base(telegram.url)))
     try:
-        query = telegram.pay_invoice_link(user, pay_link(prompt))
+        query = start_paying(harness, user, invoice)
         await bot.answer_pre_checkout_query(query, ok=True)
         updates = await bot.get_updates(timeout=0)
         assert any(u.message and u.message.successful_payment for u in updates)

@@ -116,3 +116,45 @@ async def begin_only(shop: Shop, charge: str) -> None:
         keys=keys, args=[charge, str(ANN.id), "0", "first try", "1"]
     )
     assert reply[0] == "pending"
+
+
+async def test_a_refund_made_without_the_bot_takes_the_credits_once(shop: Shop) -> None:
+    """Telegram's refunded_payment note of a refund the bot did not make (Telegram's
+    support): the Stars went back, so the credits leave, once, never below zero."""
+    charge = await bought(shop)
+    await shop.billing.adjust(ANN.id, -100, reason="spent on generations", actor="test")
+    await shop.bot.refund_star_payment(ANN.id, charge)  # not through Payments.refund
+
+    settled = await shop.payments.record_refund(charge)
+    assert settled is not None
+    assert (settled.debited, settled.balance) == (15, 0)
+    assert await shop.payments.record_refund(charge) is None  # the note redelivered
+    payment = await shop.payments.payment(charge)
+    assert payment is not None
+    assert payment.status == "refunded"
+    with pytest.raises(AlreadyRefunded):
+        await shop.payments.refund(charge, force=True, reason="again")
+    assert await shop.ledger(ANN.id) == [("payment", 115), ("adjustment", -100), ("refund", -15)]
+    assert await shop.ledger_sum(ANN.id) == 0
+
+
+async def test_the_note_of_the_operators_refund_takes_nothing_more(shop: Shop) -> None:
+    charge = await bought(shop)
+    await shop.payments.refund(charge, force=False, reason="asked")
+    assert await shop.payments.record_refund(charge) is None
+    assert await shop.ledger(ANN.id) == [("payment", 115), ("refund", -115)]
+
+
+async def test_the_note_settles_a_refund_whose_answer_was_lost(shop: Shop) -> None:
+    charge = await bought(shop)
+    await begin_only(shop, charge)  # credits taken, then Telegram's answer never came
+    await shop.bot.refund_star_payment(ANN.id, charge)
+
+    settled = await shop.payments.record_refund(charge)
+    assert settled is not None
+    assert settled.balance == 0
+    payment = await shop.payments.payment(charge)
+    assert payment is not None
+    assert payment.status == "refunded"
+    assert await shop.ledger(ANN.id) == [("payment", 115), ("refund", -115)]
+    assert await shop.payments.record_refund("stxNOPE") is None

@@ -47,15 +47,16 @@ async def test_subscribe_renew_and_cancel_through_the_bot(
     assert [(e.type, e.amount) for e in money.ledger] == [("payment", 300), ("payment", 300)]
 
 
-async def test_a_link_paid_by_someone_else_is_refused_in_their_language(
+async def test_an_invoice_paid_by_someone_else_is_refused_in_their_language(
     harness: Harness, telegram: TelegramSimulator
 ) -> None:
     await harness.start()
     ann = harness.new_user("Ann", "en")
     boris = harness.new_user("Boris", "ru")
-    prompt = await choose(harness, ann, await open_shop(harness, ann), "small")
+    invoice = await choose(harness, ann, await open_shop(harness, ann), "small")
 
-    query = await pay(harness, boris, pay_link(prompt))
+    # Ann forwards her invoice: with no start_parameter the copy keeps its Pay button.
+    query = await pay(harness, boris, invoice)
     record = telegram.core.default_bot.pre_checkouts[query]
     assert telegram.payment_status(query) == "refused"
     assert record.error_message == (

@@ -126,3 +126,27 @@ async def test_a_user_who_only_looked_around_before_is_not_new(redis: Redis) -> 
     await service.open_account(BOB, None)  # a plain /start earlier
     await service.open_account(BOB, await link_of(service, ALICE))
     assert await service.referrer_of(BOB) is None
+
+
+async def test_deleting_data_forgets_the_code_and_keeps_the_accounting(redis: Redis) -> None:
+    """The erasure hook: Alice's code (and her old links) no longer names her; the bonus
+    she earned, who referred Bob and her counts stay."""
+    service = referrals(redis)
+    await service.open_account(ALICE, None)
+    old_link = await link_of(service, ALICE)
+    await service.open_account(BOB, old_link)
+    assert await service.reward(BOB) is not None
+
+    await service.forget(ALICE)
+    await service.forget(ALICE)  # a second deletion finds nothing more
+
+    assert old_link.removeprefix("ref_") not in await redis.hkeys(KEYS.referral_codes)
+    assert await redis.hget(KEYS.user(ALICE), "ref_code") is None
+    await service.open_account(CAROL, old_link)
+    assert await service.referrer_of(CAROL) is None, "the old link names nobody now"
+    assert await service.referrer_of(BOB) == ALICE
+    assert await ledger_types(redis, ALICE) == ["grant", "referral"]
+    assert await money(redis, ALICE) == (10 + BONUS, 0)
+    invitation = await service.invitation(ALICE)
+    assert invitation.start_payload != old_link, "a later /invite makes a new code"
+    assert (invitation.joined, invitation.paid, invitation.earned) == (1, 1, BONUS)
