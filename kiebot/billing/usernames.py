@@ -53,3 +53,16 @@ class Usernames:
 
     async def of(self, user_id: int) -> str | None:
         return optional_text(await self._redis.hget(self._keys.user(user_id), "username"))
+
+    async def forget(self, user_id: int) -> None:
+        """Drop the user's username from the account, the index (while it still points
+        at this user) and this process's memory, for a data-deletion request; the next
+        update the user sends stores the name Telegram shows then, as for a new user."""
+        user_key = self._keys.user(user_id)
+        name = optional_text(await self._redis.hget(user_key, "username"))
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if name and await self.find(name) == user_id:
+                pipe.hdel(self._keys.usernames, name.lower())
+            pipe.hdel(user_key, "username")
+            await pipe.execute()
+        self._seen.pop(user_id, None)

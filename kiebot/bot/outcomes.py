@@ -52,7 +52,7 @@ async def render(outcome: Outcome | None, chat_id: int, language: str, delivery:
             count=outcome.count,
             what=text(f"flow.what.{outcome.kind.value}", language),
             model=escape(outcome.model.display_name(language)),
-            price=outcome.model.price_for({}),
+            price=outcome.price,
         )
         await delivery.send_text(chat_id, reply)
     elif isinstance(outcome, FallbackOffer):

@@ -46,11 +46,13 @@ class PhotoChoices:
 
 @dataclass(frozen=True, slots=True)
 class PromptNeeded:
-    """The photos are kept; the next text is the prompt for `model` (a `kind` job)."""
+    """The photos are kept; the next text is the prompt for `model` (a `kind` job), at
+    `price` with the user's settings of that model."""
 
     kind: Kind
     model: ModelEntry
     count: int
+    price: int
 
 
 Outcome = Submitted | FallbackOffer | PhotoChoices | PromptNeeded

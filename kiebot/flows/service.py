@@ -145,7 +145,7 @@ class Flows:
         await self._pending.keep_photos(user_id, PendingPhotos(kind, tuple(photos)))
         if len(photos) > 1:
             entry = await self._model(prefs, kind)
-            return PromptNeeded(kind, entry, len(photos))
+            return PromptNeeded(kind, entry, len(photos), self._price(prefs, entry))
         return PhotoChoices(await self._choices(prefs, kind))
 
     async def choose(self, *, user_id: int, chat_id: int, kind: Kind, job_id: str) -> Outcome:
@@ -157,7 +157,7 @@ class Flows:
         entry = await self._model(prefs, kind)
         if kind.needs_prompt:
             await self._pending.keep_photos(user_id, replace(waiting, kind=kind))
-            return PromptNeeded(kind, entry, waiting.count)
+            return PromptNeeded(kind, entry, waiting.count, self._price(prefs, entry))
         files = tuple(photo.file_id for photo in waiting.photos)
         request = self._request(prefs, user_id, chat_id, entry, None, waiting.image_urls, files)
         outcome = await self._submit(request, entry, job_id, waiting.photos)
@@ -186,7 +186,7 @@ class Flows:
         if kind.needs_prompt and not prompt:
             waiting = PendingPhotos(kind, tuple(PhotoRef(f, None) for f in files), urls)
             await self._pending.keep_photos(user_id, waiting)
-            return PromptNeeded(kind, entry, 1)
+            return PromptNeeded(kind, entry, 1, self._price(prefs, entry))
         request = self._request(prefs, user_id, chat_id, entry, prompt, urls, files)
         return await self._submit(request, entry, job_id)
 
@@ -281,6 +281,11 @@ class Flows:
             image_urls=tuple(image_urls),
             input_files=tuple(input_files),
         )
+
+    @staticmethod
+    def _price(prefs: UserPreferences, entry: ModelEntry) -> int:
+        """What a job on `entry` costs this user, with their settings of the model."""
+        return entry.price_for(prefs.options_for(entry))
 
     def _moved(self, request: JobRequest, target: ModelEntry) -> JobRequest:
         """The same request on another model: the options it shares carry over."""

@@ -4,6 +4,7 @@ the ledger stay; a running job is never broken by it."""
 from __future__ import annotations
 
 from kiebot.sim.kie import KieSimulator
+from kiebot.store import Keys
 from tests.account.helpers import generate, labels, press, press_then_edit
 from tests.e2e.harness import MODEL, STARTING_CREDITS, Harness
 
@@ -21,6 +22,8 @@ async def test_deleting_data_keeps_the_money_and_empties_the_history(
     preferences = process.dispatcher["account_settings"]
     await preferences.set_aspect_ratio(user.id, "16:9")
     await preferences.set_cap(user.id, 50)
+    referrals = process.dispatcher["referrals"]
+    old_code = (await referrals.invitation(user.id)).code  # /invite made a code
     money_before = await harness.settled(user)
 
     _, confirm = await press_then_edit(harness, user, menu, "🗑 Удалить мои данные")
@@ -39,6 +42,9 @@ async def test_deleting_data_keeps_the_money_and_empties_the_history(
     assert await process.store.user_history_size(user.id) == 0
     view = await preferences.view(user.id, "en")
     assert (view.aspect_ratio, view.cap) == (None, None)
+    # The referral code (the rewards' erasure hook): an old link names nobody now.
+    assert await process.redis.hget(Keys().referral_codes, old_code) is None
+    assert (await referrals.invitation(user.id)).code != old_code
     # The language is Telegram's again (the user's app says English).
     reply = await harness.say(user, "/history")
     assert reply.text == "You have no generations yet. Send a description to make your first one."

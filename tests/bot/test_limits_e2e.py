@@ -97,3 +97,27 @@ async def test_a_button_press_over_the_limit_is_answered_with_the_wait(
     ]
     assert waits == [False, False, True, True], answers
     assert all(a.get("show_alert") for a in answers[2:])
+
+
+async def test_the_sixth_generation_in_a_minute_waits_and_the_window_survives_a_restart(
+    harness: Harness,
+) -> None:
+    """5 generations a minute (the default): the sixth prompt is refused with the wait
+    and nothing is charged, also by a process started afresh within the minute."""
+    await harness.start()
+    user = harness.new_user()
+    for n in range(5):
+        status = await harness.say(user, f"a red fox, take {n}")
+        assert (await harness.wait_final(user, status)).text == "✅ Done. 1 credit spent."
+
+    refused = await harness.say(user, "a red fox, take 6")
+    await harness.stop()
+    await harness.start()
+    refused_again = await harness.say(user, "a red fox, take 7")
+
+    for reply in (refused, refused_again):
+        text = reply.text or ""
+        assert text.startswith("Too many requests. Try again in "), text
+        assert 1 <= int(text.split(" in ")[1].split()[0]) <= 60
+    assert len(await harness.jobs_of(user)) == 5
+    assert (await harness.settled(user)).balance == STARTING_CREDITS - 5

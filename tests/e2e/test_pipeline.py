@@ -39,7 +39,7 @@ async def test_happy_path_delivers_the_image_and_charges_once(
     assert status.buttons(), "a running job offers a cancel button"
 
     final = await harness.wait_final(user, status)
-    assert final.text == f"✅ Done. {PRICE} credits spent."
+    assert final.text == "✅ Done. 1 credit spent."
     assert final.buttons() == []
     (photo,) = harness.photos(user)
     assert photo.kind == "photo"
@@ -63,7 +63,7 @@ async def test_provider_failure_says_why_and_gives_the_credits_back(
     assert final.text == (
         "❌ The model refused this under its content rules. "
         "Try rewording the prompt or another photo.\n"
-        f"The {PRICE} credits are back on your balance."
+        "Returned to your balance: 1 credit."
     )
     assert harness.photos(user) == []
     money = await harness.settled(user)
@@ -86,7 +86,7 @@ async def test_kie_server_errors_are_retried_and_the_job_is_charged_once(
     status = await harness.say(user, "a red fox in fresh snow")
     final = await harness.wait_final(user, status)
 
-    assert final.text == f"✅ Done. {PRICE} credits spent."
+    assert final.text == "✅ Done. 1 credit spent."
     assert len(harness.photos(user)) == 1
     assert kie.stats.totals.answered("createTask", 500) == 2
     assert kie.stats.totals.creates == 1
@@ -109,7 +109,7 @@ async def test_kie_rate_limits_slow_the_bot_down_without_a_hot_loop(
     final = await harness.wait_final(user, status)
     took = time.monotonic() - started
 
-    assert final.text == f"✅ Done. {PRICE} credits spent."
+    assert final.text == "✅ Done. 1 credit spent."
     assert len(harness.photos(user)) == 1
     totals = kie.stats.totals
     assert totals.rate_limited == injected
@@ -166,7 +166,7 @@ async def test_stale_and_foreign_buttons_are_answered_and_change_nothing(
     assert (await harness.answer_of(foreign))["text"] == "I cannot find that generation."
 
     final = await harness.wait_final(owner, status)
-    assert final.text == f"✅ Done. {PRICE} credits spent."
+    assert final.text == "✅ Done. 1 credit spent."
     assert (await harness.settled(owner)).balance == STARTING_CREDITS - PRICE
     stranger_money = await harness.settled(stranger)
     assert [(e.type, e.amount) for e in stranger_money.ledger] == [("grant", STARTING_CREDITS)]
@@ -244,7 +244,7 @@ async def test_a_flood_of_prompts_is_held_to_the_per_user_limits(
     jobs = await harness.jobs_of(user)  # with their status message ids, now all sent
     for job in jobs:
         status = await harness.wait_text(user, job.status_message_id or 0, is_final_text)
-        assert status.text == f"✅ Done. {PRICE} credits spent."
+        assert status.text == "✅ Done. 1 credit spent."
     assert max_overlap(jobs) <= 3
 
     refusals = [
@@ -284,6 +284,11 @@ async def test_a_flooding_user_is_refused_once_within_telegrams_limits(
     for n in range(8):  # 3 accepted (active limit), 5 refused, all at once
         harness.telegram.send_text(user, f"prompt number {n}")
     await eventually(lambda: len(harness.photos(user)) == 3, what="three results", timeout=30)
+
+    def done() -> int:  # a status says done once its job is settled (after the photo)
+        return sum((m.text or "").startswith("✅") for m in harness.telegram.chat(user.id))
+
+    await eventually(lambda: done() == 3, what="three jobs settled", timeout=30)
     assert harness.telegram.stats.retry_after_violations == 0
     texts = [m.text or "" for m in harness.telegram.chat(user.id)]
     assert sum(text.startswith(REFUSALS[0]) for text in texts) == 1
@@ -323,12 +328,12 @@ async def test_cancel_while_queued_and_while_running_gives_the_credits_back(
     answer = await harness.answer_of(harness.press_cancel(waits, queued))
     assert answer["text"] == "Cancelled"
     final = await harness.wait_final(waits, queued)
-    assert final.text == f"Cancelled. The {PRICE} credits are back on your balance."
+    assert final.text == "Cancelled. Returned to your balance: 1 credit."
     assert final.buttons() == []
 
     await harness.answer_of(harness.press_cancel(runs, running))
     final = await harness.wait_final(runs, running)
-    assert final.text == f"Cancelled. The {PRICE} credits are back on your balance."
+    assert final.text == "Cancelled. Returned to your balance: 1 credit."
     (task_id,) = kie.tasks
     kie.finish_now(task_id)  # KIE finishes the cancelled task anyway
 
@@ -353,11 +358,11 @@ async def test_insufficient_credits_are_refused_with_the_balance(
     kie.set_model_duration(MODEL, 1.0)
     user = harness.new_user()
     greeting = await harness.start_chat(user)
-    assert "Balance: 1 credits" in (greeting.text or "")
+    assert "Balance: 1 credit." in (greeting.text or "")
 
     status = await harness.say(user, "the one I can pay for")
     refused = await harness.say(user, "the one I cannot")  # the 1 credit is reserved
-    assert refused.text == "Not enough credits: this costs 1, your balance is 0."
+    assert refused.text == "Not enough credits: this costs 1 credit, your balance is 0 credits."
 
     await harness.wait_final(user, status)
     money = await harness.settled(user)
@@ -377,7 +382,7 @@ async def test_a_generation_past_the_model_timeout_expires_and_is_refunded(
     final = await harness.wait_final(user, status)
 
     assert final.text == (
-        f"❌ The model took too long to answer.\nThe {PRICE} credits are back on your balance."
+        "❌ The model took too long to answer.\nReturned to your balance: 1 credit."
     )
     (job,) = await harness.jobs_of(user)
     assert job.state == JobState.EXPIRED
@@ -405,5 +410,5 @@ async def test_the_status_shows_generation_time_while_kie_works(
     )
     assert ticking.buttons(), "still cancellable while generating"
     final = await harness.wait_final(user, status)
-    assert final.text == f"✅ Done. {PRICE} credits spent."
+    assert final.text == "✅ Done. 1 credit spent."
     assert harness.telegram.stats.retry_after_violations == 0

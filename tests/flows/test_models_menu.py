@@ -38,7 +38,7 @@ async def test_a_chosen_model_and_setting_make_the_next_image(
 
     status = await harness.say(user, "маяк на рассвете")
     final = await harness.wait_final(user, status)
-    assert final.text == "✅ Готово. Списано 3 кредитов."
+    assert final.text == "✅ Готово. Списано 3 кредита."
     (body,) = task_bodies(kie)
     assert body["model"] == "google/nano-banana"
     assert body["input"]["aspect_ratio"] == "16:9"

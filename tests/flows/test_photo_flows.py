@@ -23,7 +23,7 @@ async def test_a_photo_with_a_caption_is_edited_from_an_upload(
     harness.telegram.send_photo(user, PHOTO, caption="сделай небо фиолетовым")
     status = await harness.next_message(user, after, lambda m: m.kind == "text")
     final = await harness.wait_final(user, status)
-    assert final.text == "✅ Готово. Списано 3 кредитов."
+    assert final.text == "✅ Готово. Списано 3 кредита."
 
     (body,) = task_bodies(kie)
     assert body["model"] == "google/nano-banana-edit"
@@ -171,3 +171,38 @@ async def test_text_to_video_and_photo_to_video_on_veo(harness: Harness, kie: Ki
     assert [m.kind for m in results(harness, user)] == ["video", "video"]
     assert kie.stats.totals.telegram_file_urls_seen == 0
     assert (await harness.settled(user)).balance == CREDITS - 95
+
+
+async def test_the_prompt_request_shows_the_price_with_the_users_settings(
+    harness: Harness, kie: KieSimulator
+) -> None:
+    """Regression: asking for the prompt of a waiting photo quoted the model's default
+    price, not the one the user's settings (a 10 s video) make and are charged."""
+    process = await harness.start()
+    user = harness.new_user()
+    menu = await harness.say(user, "/models")
+    await press(harness, user, menu, "Photo → video")
+    models = await screen(harness, user, menu, "choose a model")
+    await press(harness, user, models, "Kling 2.6: animate a photo")
+    card = await screen(harness, user, menu, "Kling 2.6: animate a photo, 45 credits")
+    await press(harness, user, card, "Duration, s")
+    values = await screen(harness, user, menu, "choose Duration, s")
+    await press(harness, user, values, "10")
+    price = process.surface.catalog.get("kling-2.6/image-to-video").price_for({"duration": "10"})
+    assert price != 45
+    await screen(harness, user, menu, f"animate a photo, {price} credits")
+
+    after = harness.last_id(user)
+    harness.telegram.send_photo(user, PHOTO)
+    question = await reply_after(harness, user, after, "What should I do with this photo?")
+    assert f"📽 Photo → video · {price}" in labels(question)
+    after = harness.last_id(user)
+    await press(harness, user, question, "Photo → video")
+    asked = await reply_after(harness, user, after, "Now send a text")
+    assert asked.text == (
+        f"Photos: 1. Now send a text: how it should move (Kling 2.6: animate a photo, "
+        f"{price} credits)."
+    )
+    status = await harness.say(user, "the leaves start to fall")
+    await harness.wait_final(user, status)
+    assert (await harness.settled(user)).balance == CREDITS - price

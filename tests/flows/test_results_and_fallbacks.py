@@ -58,7 +58,7 @@ async def test_a_content_refusal_is_explained_in_russian_and_refunded(
     assert final.text == (
         "❌ Модель отказалась по своим правилам о содержании. "
         "Попробуйте переформулировать запрос или другое фото.\n"
-        "1 кредитов вернулись на баланс."
+        "Вернули на баланс 1 кредит."
     )
     assert final.buttons() == [], "the user's content: no other model is pushed"
     assert (await harness.settled(user)).balance == CREDITS
@@ -80,13 +80,13 @@ async def test_a_provider_failure_offers_the_fallback_on_the_status(
     final = await harness.wait_final(user, status)
     assert final.text == (
         "❌ The model could not generate this (it may have refused the content).\n"
-        "The 3 credits are back on your balance."
+        "Returned to your balance: 3 credits."
     )
     assert labels(final) == ["🔁 Try Z-Image (fast) · 1"]
     after = harness.last_id(user)
     await press(harness, user, final, "Try Z-Image")
     retried = await harness.next_message(user, after, lambda m: m.kind == "text")
-    assert (await harness.wait_final(user, retried)).text == "✅ Done. 1 credits spent."
+    assert (await harness.wait_final(user, retried)).text == "✅ Done. 1 credit spent."
     failed, fallback = task_bodies(kie)
     assert (failed["model"], fallback["model"]) == ("google/nano-banana", "z-image")
     assert fallback["input"]["prompt"] == "a castle made of glass"

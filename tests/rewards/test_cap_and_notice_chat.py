@@ -26,7 +26,7 @@ async def test_a_cap_refuses_the_job_past_it_charging_nothing(harness: Harness) 
         "Daily spending cap: 1 credits. Spent today: 0, left: 1.\n"
         "It resets at 00:00 UTC. /cap off removes it."
     )
-    assert await generate(harness, user, "a red fox") == f"✅ Done. {PRICE} credits spent."
+    assert await generate(harness, user, "a red fox") == f"✅ Done. {PRICE} credit spent."
     refused = await harness.say(user, "a blue fox")
     assert refused.text == (
         "Your daily spending cap of 1 credits is reached: 1 spent today, this costs 1. "
@@ -40,7 +40,7 @@ async def test_a_cap_refuses_the_job_past_it_charging_nothing(harness: Harness) 
     assert removed.text == (
         "No daily spending cap. Spent today: 1 credits.\nSet one with e.g. /cap 50."
     )
-    assert await generate(harness, user, "a green fox") == f"✅ Done. {PRICE} credits spent."
+    assert await generate(harness, user, "a green fox") == f"✅ Done. {PRICE} credit spent."
     invalid = await harness.say(user, "/cap lots")
     assert (invalid.text or "").startswith("The daily cap is a whole number of credits")
 

@@ -37,7 +37,12 @@ async def show_help(message: Message, catalog: Catalog, delivery: Delivery, lang
 
 def render_help(catalog: Catalog, language: str) -> str:
     kinds = [
-        text(f"help.kind.{kind.value}", language, price=min(m.price_for({}) for m in models))
+        text(
+            f"help.kind.{kind.value}",
+            language,
+            price=min(m.price_for({}) for m in models),
+            button=text(f"kind.{kind.value}", language),  # as the photo's buttons say it
+        )
         for kind in Kind
         if (models := catalog.models(kind=kind))
     ]

@@ -20,25 +20,36 @@ _HELP: dict[str, dict[str, str]] = {
     },
     "help.kind.image_edit": {
         "en": "✏️ <b>Edit a photo</b>, from {price}: send a photo with a caption saying what "
-        "to change, e.g. <i>make it winter, snow on the roofs</i>",
+        "to change, e.g. <i>make it winter, snow on the roofs</i>; or send the photo alone "
+        "and then write what to change",
         "ru": "✏️ <b>Правка фото</b>, от {price}: отправьте фото с подписью, что изменить, "
-        "например <i>сделай зиму, снег на крышах</i>",
+        "например <i>сделай зиму, снег на крышах</i>; или отправьте фото без подписи, а "
+        "затем напишите, что изменить",
     },
     "help.kind.multi_image": {
-        "en": "🧩 <b>Merge photos</b>, from {price}: send an album with a caption, e.g. "
+        "en": "🧩 <b>Merge photos</b>, from {price}: send several photos as an album with a "
+        "caption (or the album first, then the words), e.g. "
         "<i>put the cat from the first photo on the sofa from the second</i>",
-        "ru": "🧩 <b>Объединить фото</b>, от {price}: отправьте альбом с подписью, например "
+        "ru": "🧩 <b>Объединить фото</b>, от {price}: отправьте несколько фото альбомом с "
+        "подписью (или альбом, а затем текст), например "
         "<i>посади кота с первого фото на диван со второго</i>",
     },
     "help.kind.upscale": {
-        "en": "🔍 <b>Upscale</b>, from {price}: choose upscaling in /models, then send a photo",
-        "ru": "🔍 <b>Увеличить качество</b>, от {price}: выберите увеличение в /models, "
-        "затем отправьте фото",
+        "en": "🔍 <b>Upscale</b>, from {price}: send a photo without a caption and press "
+        "<b>{button}</b>, or choose it in /models and then each photo sent without a caption "
+        "is upscaled at once; "
+        "an image result has this button too",
+        "ru": "🔍 <b>Увеличить качество</b>, от {price}: отправьте фото без подписи и "
+        "нажмите <b>{button}</b> или выберите это в /models, и тогда каждое фото без "
+        "подписи будет увеличиваться сразу; такая кнопка есть и под готовой картинкой",
     },
     "help.kind.background_removal": {
-        "en": "✂️ <b>Remove the background</b>, from {price}: choose it in /models, "
-        "then send a photo",
-        "ru": "✂️ <b>Убрать фон</b>, от {price}: выберите это в /models, затем отправьте фото",
+        "en": "✂️ <b>Remove the background</b>, from {price}: send a photo without a caption "
+        "and press <b>{button}</b>, or choose it in /models and then each photo sent without "
+        "a caption is cut out at once (you get a file that keeps the transparency)",
+        "ru": "✂️ <b>Убрать фон</b>, от {price}: отправьте фото без подписи и нажмите "
+        "<b>{button}</b> или выберите это в /models, и тогда с каждого фото без подписи "
+        "фон будет убираться сразу (придёт файл с прозрачностью)",
     },
     "help.kind.text_to_video": {
         "en": "🎬 <b>Text → video</b>, from {price}: choose a video model in /models, then "
@@ -47,10 +58,14 @@ _HELP: dict[str, dict[str, str]] = {
         "отправьте описание, например <i>бумажный кораблик плывёт по дождливой улице</i>",
     },
     "help.kind.image_to_video": {
-        "en": "📽 <b>Photo → video</b>, from {price}: choose it in /models, then send a photo "
-        "with a caption about the motion, e.g. <i>waves roll in, the camera pulls back</i>",
-        "ru": "📽 <b>Фото → видео</b>, от {price}: выберите это в /models, затем отправьте "
-        "фото с подписью о движении, например <i>волны набегают, камера отъезжает</i>",
+        "en": "📽 <b>Photo → video</b>, from {price}: send a photo without a caption, press "
+        "<b>{button}</b> and write how it should move, e.g. <i>waves roll in, the camera "
+        "pulls back</i>; with a video model chosen in /models, a photo with such a caption "
+        "is animated at once; under an image result, press 🎬 Animate",
+        "ru": "📽 <b>Фото → видео</b>, от {price}: отправьте фото без подписи, нажмите "
+        "<b>{button}</b> и напишите, как оно должно двигаться, например <i>волны набегают, "
+        "камера отъезжает</i>; если в /models выбрана видеомодель, фото с такой подписью "
+        "оживёт сразу; под готовой картинкой нажмите 🎬 Оживить",
     },
     "help.commands": {"en": "<b>Commands</b>", "ru": "<b>Команды</b>"},
     "help.command": {"en": "/{command} — {description}", "ru": "/{command} — {description}"},

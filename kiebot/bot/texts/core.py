@@ -1,27 +1,34 @@
-"""Texts of the core conversation: start, balance, job status, errors."""
+"""Texts of the core conversation: start, balance, job status, errors.
+
+Counted words use the plural spec of `texts.plurals`: `{n:credit|credits}`,
+`{n:кредит|кредита|кредитов}`.
+"""
 
 from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
     "start.greeting": {
         "en": "Hi, {name}! I turn your words into images and videos.\n"
-        "Balance: <b>{balance}</b> credits. Model: {model} ({price} per image).\n"
+        "Balance: <b>{balance:credit|credits}</b>. Model: {model} "
+        "({price:credit|credits} per image).\n"
         "Send me a prompt to begin, or /help to see what I can do.",
         "ru": "Привет, {name}! Я превращаю слова в картинки и видео.\n"
-        "Баланс: <b>{balance}</b> кредитов. Модель: {model} ({price} за картинку).\n"
+        "Баланс: <b>{balance:кредит|кредита|кредитов}</b>. Модель: {model} "
+        "({price:кредит|кредита|кредитов} за картинку).\n"
         "Отправьте описание, чтобы начать, или /help, чтобы узнать больше.",
     },
     "balance": {
-        "en": "Balance: <b>{balance}</b> credits.{held_line}",
-        "ru": "Баланс: <b>{balance}</b> кредитов.{held_line}",
+        "en": "Balance: <b>{balance:credit|credits}</b>.{held_line}",
+        "ru": "Баланс: <b>{balance:кредит|кредита|кредитов}</b>.{held_line}",
     },
     "balance.held": {
-        "en": "\n{held} more are reserved for generations in progress.",
-        "ru": "\nЕщё {held} зарезервировано под идущие генерации.",
+        "en": "\nReserved for generations in progress: {held:credit|credits} more.",
+        "ru": "\nПод идущие генерации зарезервировано ещё: {held:кредит|кредита|кредитов}.",
     },
     "status.queued": {
-        "en": "⏳ In the queue, position {position}. {model}, {price} credits reserved.",
-        "ru": "⏳ В очереди, позиция {position}. {model}, зарезервировано {price} кредитов.",
+        "en": "⏳ In the queue, position {position}. {model}, {price:credit|credits} reserved.",
+        "ru": "⏳ В очереди, позиция {position}. {model}, "
+        "зарезервировано {price:кредит|кредита|кредитов}.",
     },
     "status.generating": {
         "en": "🎨 Generating with {model}…{progress} {elapsed} s",
@@ -32,16 +39,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "📤 Готово, отправляю результат…",
     },
     "status.done": {
-        "en": "✅ Done. {price} credits spent.",
-        "ru": "✅ Готово. Списано {price} кредитов.",
+        "en": "✅ Done. {price:credit|credits} spent.",
+        "ru": "✅ Готово. Списано {price:кредит|кредита|кредитов}.",
     },
     "status.failed": {
-        "en": "❌ {reason}\nThe {price} credits are back on your balance.",
-        "ru": "❌ {reason}\n{price} кредитов вернулись на баланс.",
+        "en": "❌ {reason}\nReturned to your balance: {price:credit|credits}.",
+        "ru": "❌ {reason}\nВернули на баланс {price:кредит|кредита|кредитов}.",
     },
     "status.cancelled": {
-        "en": "Cancelled. The {price} credits are back on your balance.",
-        "ru": "Отменено. {price} кредитов вернулись на баланс.",
+        "en": "Cancelled. Returned to your balance: {price:credit|credits}.",
+        "ru": "Отменено. Вернули на баланс {price:кредит|кредита|кредитов}.",
     },
     "button.cancel": {"en": "✖ Cancel", "ru": "✖ Отменить"},
     "button.cancelled": {"en": "Cancelled", "ru": "Отменено"},
@@ -54,12 +61,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "Я понимаю текстовые описания. Опишите картинку, которую хотите получить.",
     },
     "job.insufficient_credits": {
-        "en": "Not enough credits: this costs {price}, your balance is {balance}.",
-        "ru": "Недостаточно кредитов: нужно {price}, на балансе {balance}.",
+        "en": "Not enough credits: this costs {price:credit|credits}, your balance is "
+        "{balance:credit|credits}.",
+        "ru": "Недостаточно кредитов: нужно {price:кредит|кредита|кредитов}, на балансе "
+        "{balance:кредит|кредита|кредитов}.",
     },
     "job.too_many_active": {
-        "en": "You already have {limit} generations running. Wait for one to finish.",
-        "ru": "У вас уже идёт {limit} генерации. Дождитесь завершения одной из них.",
+        "en": "You already have {limit:generation|generations} running. Wait for one to finish.",
+        "ru": "Уже запущено генераций: {limit}. Дождитесь завершения одной из них.",
     },
     "job.rate_limited": {
         "en": "Too many requests. Try again in {retry_after} s.",
