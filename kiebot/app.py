@@ -64,9 +64,16 @@ from kiebot.ops.activity import JobActivity
 from kiebot.ops.health import HealthChecks
 from kiebot.ops.metrics import Metrics
 from kiebot.ops.recent_errors import RecentErrors
-from kiebot.ops.runtime import Operations, instrument, start_operations
+from kiebot.ops.runtime import (
+    Operations,
+    count_dropped,
+    count_updates,
+    instrument,
+    start_operations,
+)
 from kiebot.ops.systemd import SystemdNotifier
 from kiebot.payments import PaymentListener, Payments
+from kiebot.payments.periodic import ReconcileLoop
 from kiebot.preferences import Preferences
 from kiebot.rewards import RewardServices
 from kiebot.store import Keys, Scripts, StoreUnavailable, create_redis, ensure_reachable
@@ -196,19 +203,21 @@ async def build_process(
         redis, keys, billing=billing, preferences=Preferences(redis, keys),
         spending=rewards.spending_caps, catalog=catalog, store=store, jobs=service,
         delivery=delivery,
+        erasure_hooks=(surface.pending.forget, usernames.forget, rewards.referrals.forget),
     )  # fmt: skip
     console = build_console(
         settings, redis, keys, store, service, catalog, scheduler, kie,
         switches=surface.switches, usernames=usernames,
     )  # fmt: skip
-    stack.callback(console.errors.install())
+    await console.errors.start()
+    stack.push_async_callback(console.errors.aclose)
     _observe_scheduler(metrics, scheduler)
     dispatcher = build_dispatcher(
         settings, billing, catalog, service, delivery, payments, keys, scripts, rewards,
-        usernames, account, surface=surface.workflow_data(flows),
+        usernames, account, surface=surface.workflow_data(flows), metrics=metrics,
     )  # fmt: skip
     await publish_commands(bot)
-    instrument(bot, dispatcher, metrics)
+    instrument(bot, metrics)
     ops = await start_operations(
         settings, redis=redis, keys=keys, scripts=scripts, kie=kie, bot=bot,
         delivery=delivery, billing=billing, metrics=metrics, stack=stack,
@@ -220,8 +229,8 @@ async def build_process(
         payments=payments, rewards=rewards, console=console, health=ops.health,
     )  # fmt: skip
     await _start_jobs(store, scheduler, poller, settings, stack)
-    # Payments whose update a previous process lost (see docs/payments.md).
-    await reconcile_payments(payments, billing, delivery)
+    # Payments whose update was lost: a previous process's now, then every few minutes.
+    await _start_reconciliation(payments, billing, delivery, stack)
     return Process(
         settings, redis, bot, dispatcher, service, store, billing, scheduler, poller, metrics,
         admin_url, payments=payments, operations=ops, surface=surface,
@@ -383,7 +392,7 @@ def build_console(
         queues=scheduler,
         activity=JobActivity(redis, keys),
         credits=KieCredits(kie.get_credits),
-        errors=RecentErrors(Redactor(settings.secrets())),
+        errors=RecentErrors(Redactor(settings.secrets()), redis, keys),
         usernames=usernames,
         sessions=AdminSessions(redis, keys),
         throttle=LoginThrottle(redis, keys),
@@ -403,6 +412,7 @@ def build_dispatcher(
     usernames: Usernames,
     account: AccountServices,
     *,
+    metrics: Metrics,
     surface: Mapping[str, Any] | None = None,
 ) -> Dispatcher:
     """Shared objects go in once, as workflow data; handlers get them by parameter name."""
@@ -419,6 +429,7 @@ def build_dispatcher(
         **(surface or {}),
         albums=AlbumCollector(),
     )
+    count_updates(dispatcher, metrics)  # first: the updates the gate drops count too
     dispatcher.update.outer_middleware(LogContextMiddleware())
     # Bans and per-user flood limits, before anything reads or writes for the update.
     limits = UpdateLimits(settings.user_message_limit, settings.user_press_limit)
@@ -428,6 +439,7 @@ def build_dispatcher(
             billing=billing,
             delivery=delivery,
             unlimited=settings.admin_ids,
+            on_drop=count_dropped(metrics),
         )
     )
     dispatcher.update.middleware(UserMiddleware(account.languages, usernames))
@@ -475,6 +487,16 @@ async def _start_admin(
     port = runner.addresses[0][1] if runner.addresses else listen.port
     host = f"[{listen.host}]" if ":" in listen.host else listen.host
     return f"http://{host}:{port}"
+
+
+async def _start_reconciliation(
+    payments: Payments, billing: Billing, delivery: Delivery, stack: AsyncExitStack
+) -> None:
+    """The start-up pass, then the periodic one (docs/payments.md, Reconciliation)."""
+    loop = ReconcileLoop(partial(reconcile_payments, payments, billing, delivery))
+    await loop.run_once()
+    loop.start()
+    stack.push_async_callback(loop.stop)
 
 
 async def _start_jobs(

@@ -132,11 +132,13 @@ class LimitsMiddleware(BaseMiddleware):
         billing: Billing,
         delivery: Delivery,
         unlimited: frozenset[int] = frozenset(),
+        on_drop: Callable[[str], None] | None = None,
     ) -> None:
         self._gate = gate
         self._billing = billing
         self._delivery = delivery
         self._unlimited = unlimited
+        self._on_drop = on_drop  # told the reason (banned, limited): the metrics count it
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
@@ -151,6 +153,8 @@ class LimitsMiddleware(BaseMiddleware):
         if verdict.outcome == "ok":
             return await handler(event, data)
         logger.info("{} dropped: {}", kind, verdict.outcome)
+        if self._on_drop is not None:
+            self._on_drop(verdict.outcome)
         await self._answer(event, user, verdict, data["bot"])
         return None
 

@@ -157,11 +157,19 @@ class AlertWatcher:
         next_others = self._clock() + self._others_every_s
         while True:
             await asyncio.sleep(self._redis_every_s)
-            await self.check_redis()
-            if self._clock() >= next_others:
+            others = self._clock() >= next_others
+            if others:
                 next_others = self._clock() + self._others_every_s
-                await self.check_kie_credits()
-                await self.check_error_rate()
+            try:
+                await self._check(others=others)
+            except Exception:  # a surprise in one look must not end the watching
+                logger.exception("alert watcher: a check failed")
+
+    async def _check(self, *, others: bool) -> None:
+        await self.check_redis()
+        if others:
+            await self.check_kie_credits()
+            await self.check_error_rate()
 
     async def check_redis(self) -> None:
         """Alert once when Redis stops answering, and once when it is back."""

@@ -112,11 +112,15 @@ class Broadcasts:
             total = await self._snapshot(broadcast_id)
             if total == 0:
                 raise NoAudience()
+            progress = Progress(broadcast_id, "sending", total, 0, 0, 0, 0)
+            status_id = await self._delivery.send_text(
+                admin_chat, _progress_text(progress, language)
+            )
         except BaseException:
-            await self._redis.delete(self._keys.current_broadcast)
+            # Not begun: free the slot, or every later /broadcast says "busy" until a restart.
+            recipients = self._keys.broadcast_recipients(broadcast_id)
+            await self._redis.delete(self._keys.current_broadcast, recipients)
             raise
-        progress = Progress(broadcast_id, "sending", total, 0, 0, 0, 0)
-        status_id = await self._delivery.send_text(admin_chat, _progress_text(progress, language))
         await self._redis.hset(
             self._keys.broadcast(broadcast_id),
             mapping={

@@ -67,6 +67,7 @@ class Metrics:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     readings: StoreReadings = field(default_factory=StoreReadings)
     updates: Counter = field(init=False)
+    updates_dropped: Counter = field(init=False)
     update_latency: Histogram = field(init=False)
     jobs: Counter = field(init=False)
     credits: Counter = field(init=False)
@@ -84,8 +85,14 @@ class Metrics:
         r = self.registry
         self.updates = Counter(
             "kiebot_updates",
-            "Telegram updates handled (past the flood gate), by type",
+            "Telegram updates received, by type (dropped ones included)",
             ["type"],
+            registry=r,
+        )
+        self.updates_dropped = Counter(
+            "kiebot_updates_dropped",
+            "Updates the gate dropped unhandled, by reason (banned, limited)",
+            ["reason"],
             registry=r,
         )
         self.update_latency = Histogram(

@@ -8,6 +8,7 @@ start, like every other part.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
@@ -39,10 +40,21 @@ class Operations:
     watcher: AlertWatcher
 
 
-def instrument(bot: Bot, dispatcher: Dispatcher, metrics: Metrics) -> None:
-    """Count every Bot API call and every update (see `ops.instruments`)."""
+def instrument(bot: Bot, metrics: Metrics) -> None:
+    """Count every Bot API call (see `ops.instruments`); updates are counted by the
+    Dispatcher's first middleware (`count_updates`)."""
     bot.session.middleware(TelegramCallMetrics(metrics))
+
+
+def count_updates(dispatcher: Dispatcher, metrics: Metrics) -> None:
+    """Count every update, the ones the flood gate drops included: register it before
+    any other outer middleware (aiogram runs them in the order registered)."""
     dispatcher.update.outer_middleware(UpdateMetrics(metrics))
+
+
+def count_dropped(metrics: Metrics) -> Callable[[str], None]:
+    """The flood gate's `on_drop`: dropped updates by reason (banned, limited)."""
+    return lambda reason: metrics.updates_dropped.labels(reason=reason).inc()
 
 
 async def start_operations(

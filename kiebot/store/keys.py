@@ -116,6 +116,8 @@ Admin console (`web`, `ops.activity`):
 - `kb:admin:session:{sha256 of the cookie}` (string): the session's CSRF token; expires
   with the session. `kb:admin:failures:{address}` (string): failed admin logins from an
   address in the current window; expires with the window.
+- `kb:errors:recent` (list): the latest ERROR log records, newest first, as redacted
+  JSON, trimmed to `ops.recent_errors.CAPACITY`: the errors page, across restarts.
 
 Money keys never expire: an evicting Redis (`maxmemory-policy allkeys-lru`) would delete
 balances, which is why the README requires `noeviction`.
@@ -240,6 +242,10 @@ class Keys:
 
     def admin_failures(self, address: str) -> str:
         return f"{self.prefix}admin:failures:{address}"
+
+    @property
+    def recent_errors(self) -> str:
+        return f"{self.prefix}errors:recent"
 
     # -- audience, broadcasts, alerts, conversation state (ops) ------------------------
 

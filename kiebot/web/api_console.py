@@ -140,7 +140,7 @@ async def post_model(request: web.Request) -> web.Response:
 
 async def get_errors(request: web.Request) -> web.Response:
     require_admin(request)
-    return _json({"errors": queries.errors(request.app[CONSOLE])})
+    return _json({"errors": await queries.errors(request.app[CONSOLE])})
 
 
 def add_routes(app: web.Application) -> None:

@@ -216,7 +216,8 @@ async def switch_model(request: web.Request) -> web.Response:
 
 async def errors(request: web.Request) -> web.Response:
     require_page_admin(request)
-    return render(request, "errors.html", errors=queries.errors(request.app[CONSOLE]), flash="")
+    records = await queries.errors(request.app[CONSOLE])
+    return render(request, "errors.html", errors=records, flash="")
 
 
 def add_routes(app: web.Application) -> None:

@@ -133,5 +133,5 @@ async def models(console: Console) -> list[dict[str, Any]]:
     ]
 
 
-def errors(console: Console) -> list[dict[str, object]]:
-    return [record.as_dict() for record in console.errors.latest()]
+async def errors(console: Console) -> list[dict[str, object]]:
+    return [record.as_dict() for record in await console.errors.latest()]

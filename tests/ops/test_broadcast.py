@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from kiebot.delivery import DeliveryError
 from kiebot.sim.kie import KieSimulator
 from kiebot.sim.telegram import SimUser, TelegramSimulator
 from tests.e2e.harness import Harness
@@ -138,3 +141,23 @@ async def test_broadcast_without_text_says_how(
     await _start(harness)
     reply = await harness.say(admin_user(), "/broadcast")
     assert (reply.text or "").startswith("Usage: /broadcast <text>")
+
+
+async def test_a_broadcast_that_could_not_begin_does_not_hold_the_slot(
+    harness: Harness, telegram: TelegramSimulator, kie: KieSimulator
+) -> None:
+    await _start(harness)
+    users = await _audience(harness, telegram, 3)
+    broadcasts = harness.running.operations.broadcasts
+    gone = harness.new_user("Gone")  # an admin chat the bot may not write to: 403
+    telegram.open_chat(gone)
+    telegram.block_user(gone, notify=False)
+    with pytest.raises(DeliveryError):
+        await broadcasts.start(admin_chat=gone.id, message="never sent", language="en")
+    assert await harness.running.redis.get("kb:broadcast:current") is None
+
+    telegram.open_chat(admin_user())
+    await broadcasts.start(admin_chat=ADMIN_ID, message="sent after all", language="en")
+    await broadcasts.wait()
+    assert [_received(telegram, u, "sent after all") for u in users] == [1, 1, 1]
+    assert not any(m.text == "never sent" for u in users for m in telegram.chat(u.id))

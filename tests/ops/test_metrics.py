@@ -67,3 +67,21 @@ async def test_every_metric_on_the_dashboard_is_exported(
     _, samples = parse_metrics(text)
     exported = {name for (name, _) in samples}
     assert used <= exported, sorted(used - exported)
+
+
+async def test_updates_the_flood_gate_drops_are_counted_with_their_reason(
+    harness: Harness,
+) -> None:
+    limit, flood = 2, 5
+    await harness.start(user_message_limit=limit)
+    user = harness.new_user()
+    for _ in range(flood):
+        harness.telegram.send_text(user, "/balance")
+    await harness.telegram.until(lambda: harness.telegram.pending_updates() == 0)
+    probe = harness.new_user("Probe")  # answered: every update before it was handled
+    assert "Balance:" in ((await harness.say(probe, "/balance")).text or "")
+
+    _, text = await get(harness, "/metrics")
+    _, samples = parse_metrics(text)
+    assert value(samples, "kiebot_updates_total", type="message") == flood + 1
+    assert value(samples, "kiebot_updates_dropped_total", reason="limited") == flood - limit

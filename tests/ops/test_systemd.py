@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,24 @@ def test_the_env_example_is_valid_configuration() -> None:
     settings = load_settings(filled)
     assert str(settings.data_dir) == "/var/lib/kiebot"  # the unit's ReadWritePaths
     assert f"ReadWritePaths={settings.data_dir}" in UNIT.read_text()
+
+
+def test_the_env_example_lists_every_setting_with_its_default() -> None:
+    lines = UNIT.with_name("kiebot.env.example").read_text().splitlines()
+    listed = {
+        line.lstrip("#").split("=", 1)[0]: line
+        for line in lines
+        if line.lstrip("#").startswith("KIEBOT_")
+    }
+    assert set(listed) == KNOWN_VARIABLES, KNOWN_VARIABLES ^ set(listed)
+    # A commented line shows the default: uncommented as it stands, it changes nothing.
+    shown = dict(
+        line.removeprefix("#").split("=", 1)
+        for name, line in listed.items()
+        if line.startswith("#")
+        and not line.endswith("=")
+        and name != "KIEBOT_PUBLIC_URL"  # an example address, not a default
+    )
+    assert len(shown) >= 30
+    loaded = load_settings(shown, require_credentials=False)
+    assert replace(loaded, admin_token=None, admin_token_generated=False) == Settings()
