@@ -75,19 +75,27 @@ class AccountSettings:
         status = await self._spending.status(user_id)
         return SettingsView(language, preferences.aspect_ratio, status.cap, status.spent)
 
-    async def set_language(self, user_id: int, language: str) -> None:
+    # Each `set_*` returns the settings after the change, so a handler makes one call.
+
+    async def set_language(self, user_id: int, language: str) -> SettingsView:
+        """The view comes back in the newly chosen language."""
         if language not in LANGUAGES:
             raise InvalidSetting(setting="language", value=language)
         await self._languages.choose(user_id, language)
+        return await self.view(user_id, language)
 
-    async def set_aspect_ratio(self, user_id: int, aspect_ratio: str | None) -> None:
+    async def set_aspect_ratio(
+        self, user_id: int, aspect_ratio: str | None, language: str
+    ) -> SettingsView:
         """None: no default, each model uses its own."""
         if aspect_ratio is not None and aspect_ratio not in self.aspect_ratios:
             raise InvalidSetting(setting="aspect_ratio", value=aspect_ratio)
         await self._preferences.set_aspect_ratio(user_id, aspect_ratio)
+        return await self.view(user_id, language)
 
-    async def set_cap(self, user_id: int, cap: int | None) -> None:
+    async def set_cap(self, user_id: int, cap: int | None, language: str) -> SettingsView:
         """None: no cap."""
         if cap is not None and cap not in self.cap_choices:
             raise InvalidSetting(setting="daily_cap", value=cap)
         await self._spending.set_cap(user_id, cap)
+        return await self.view(user_id, language)

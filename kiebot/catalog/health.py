@@ -4,7 +4,12 @@ A model is out of service when the operator switched it off (`ModelSwitches`) or
 has been failing at KIE: `threshold` provider-side failures (not the user's: a refused
 prompt says nothing about the model) within `window_s`, counted in Redis so every
 process and a restart see the same picture. The count simply ages out, so a model comes
-back by itself once its failures are older than the window.
+back by itself once its failures are older than the window. A model with a
+`daily_budget` is also out of service for the rest of the UTC day once the credits
+reserved for it that day (and not released) have reached the budget: the count is kept
+where jobs are reserved (`job_submit.lua`), so it is exact across processes; this class
+only reads it. KIE's own rate and credit limits belong to the API key, not to a model,
+so a fallback would not help there and they are not counted here.
 
 Instead of a dead end the user is offered the first usable model along the entry's
 `fallback` chain, at its own price (`usable_fallback`).
@@ -33,6 +38,7 @@ class Unavailable(StrEnum):
 
     DISABLED = "disabled"
     FAILING = "failing"
+    OUT_OF_BUDGET = "out_of_budget"
 
 
 class ModelHealth:
@@ -71,12 +77,22 @@ class ModelHealth:
         since = self._clock() - self._window_s
         return int(await self._redis.zcount(self._keys.model_failures(model_id), since, "+inf"))
 
+    async def spent_today(self, model_id: str) -> int:
+        """Credits reserved today (UTC) for jobs of the model and not released."""
+        day = int(self._clock() // 86400)  # as `jobs.record.budget_day`
+        spent = await self._redis.hget(self._keys.model_spend(model_id, day), "spent")
+        return int(spent or 0)
+
     async def unavailable(self, entry: ModelEntry) -> Unavailable | None:
         """Why `entry` cannot take a job now, or None when it can."""
         if not await self._switches.is_enabled(entry):
             return Unavailable.DISABLED
         if await self.failures(entry.id) >= self._threshold:
             return Unavailable.FAILING
+        if entry.daily_budget is not None and (
+            await self.spent_today(entry.id) >= entry.daily_budget
+        ):
+            return Unavailable.OUT_OF_BUDGET
         return None
 
     async def usable_fallback(self, entry: ModelEntry) -> ModelEntry | None:

@@ -98,6 +98,7 @@ def _parse_model(models: Table, model_id: str) -> ModelEntry:
         prompt_field=prompt_field,
         image_field=image_field,
         fields=fields,
+        daily_budget=table.opt_integer("daily_budget", minimum=1),
     )
     table.finish()
     if entry.typical_s >= entry.timeout_s:

@@ -84,6 +84,8 @@ class ModelEntry:
     family in `kiebot.kie.FAMILIES`. `price` is in the bot's credits. `typical_s` is the
     first guess of a generation's duration, until finished jobs teach a better one;
     `timeout_s` is when a job of this model gives up. `fields` keeps the file's order.
+    `daily_budget` is the operator's cap on the credits users may spend on this model per
+    UTC day (None: no cap); once reached, the fallback is offered (`catalog.health`).
     """
 
     id: str
@@ -100,6 +102,7 @@ class ModelEntry:
     prompt_field: str | None
     image_field: str | None
     fields: Mapping[str, FieldSpec]
+    daily_budget: int | None = None
 
     @property
     def endpoint(self) -> EndpointFamily:

@@ -31,6 +31,7 @@ from kiebot.catalog import (
     ModelSwitches,
     ModelUnavailable,
     OptionValue,
+    Unavailable,
 )
 from kiebot.delivery import Delivery
 from kiebot.errors import KiebotError
@@ -44,7 +45,7 @@ from kiebot.flows.outcomes import (
 )
 from kiebot.flows.pending import PendingInputs, PendingOffer, PendingPhotos
 from kiebot.flows.photos import PhotoExpired, PhotoRef, check_photos
-from kiebot.jobs import Job, JobNotFound, JobState
+from kiebot.jobs import Job, JobNotFound, JobState, ModelOverBudget
 from kiebot.jobs.service import JobRequest, JobService
 from kiebot.preferences import Preferences, UserPreferences
 
@@ -251,16 +252,33 @@ class Flows:
     ) -> Outcome:
         reason = await self._health.unavailable(entry)
         if reason is not None:
-            fallback = await self._alternative(entry) if offer_fallback else None
-            if fallback is None:
-                raise ModelUnavailable(entry.kind.value)
-            moved = self._moved(request, fallback)
-            check_photos(photos, fallback)
-            sizes = tuple(photo.size for photo in photos)
-            await self._pending.keep_offer(request.user_id, PendingOffer(moved, sizes))
-            return FallbackOffer(entry, fallback, fallback.price_for(moved.options), reason)
+            return await self._offer(request, entry, photos, reason, offer_fallback)
         check_photos(photos, entry)
-        return Submitted(await self._jobs.submit(request, job_id=job_id))
+        try:
+            return Submitted(await self._jobs.submit(request, job_id=job_id))
+        except ModelOverBudget:
+            # Another job reached the budget between the check above and the reservation.
+            if not offer_fallback:
+                raise
+            return await self._offer(request, entry, photos, Unavailable.OUT_OF_BUDGET, True)
+
+    async def _offer(
+        self,
+        request: JobRequest,
+        entry: ModelEntry,
+        photos: Sequence[PhotoRef],
+        reason: Unavailable,
+        offer_fallback: bool,
+    ) -> Outcome:
+        """Keep the request, moved to the fallback, for the user to accept with a button."""
+        fallback = await self._alternative(entry) if offer_fallback else None
+        if fallback is None:
+            raise ModelUnavailable(entry.kind.value)
+        moved = self._moved(request, fallback)
+        check_photos(photos, fallback)
+        sizes = tuple(photo.size for photo in photos)
+        await self._pending.keep_offer(request.user_id, PendingOffer(moved, sizes))
+        return FallbackOffer(entry, fallback, fallback.price_for(moved.options), reason)
 
     def _request(
         self,

@@ -55,6 +55,20 @@ class QueueFull(JobError):
         self.job_class = job_class
 
 
+class ModelOverBudget(JobError):
+    """Today's spend on the model reached the operator's `daily_budget`; nothing was
+    reserved. Normally caught before submit (`catalog.health` offers the fallback); this
+    is the race where another job reached the budget in between."""
+
+    user_message_key = "model.over_budget"
+
+    def __init__(self, *, model: str, budget: int, spent: int) -> None:
+        super().__init__(f"model {model} spent {spent} of its daily budget {budget}")
+        self.model = model
+        self.budget = budget
+        self.spent = spent
+
+
 class InvalidTransition(JobError):
     """The job is in a state the requested move is not allowed from; nothing changed.
 

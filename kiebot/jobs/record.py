@@ -28,6 +28,7 @@ from kiebot.jobs.errors import (
     InsufficientCredits,
     InvalidTransition,
     JobNotFound,
+    ModelOverBudget,
     QueueFull,
     SubmitRateLimited,
     TooManyActiveJobs,
@@ -253,7 +254,15 @@ _SUBMIT_REFUSALS: Mapping[str, Callable[[list[Any], Job], KiebotError]] = {
     "over_cap": lambda reply, job: DailyCapReached(
         cap=int(reply[1]), spent=int(reply[2]), price=job.price
     ),
+    "over_budget": lambda reply, job: ModelOverBudget(
+        model=job.model, budget=int(reply[1]), spent=int(reply[2])
+    ),
 }
+
+
+def budget_day(at: float) -> int:
+    """The UTC day (days since the epoch) a model's spend is counted in."""
+    return int(at // 86400)
 
 
 class JobStore:
@@ -298,12 +307,14 @@ class JobStore:
         rate_limit: int = 5,
         rate_window_s: float = 60.0,
         input_files: Sequence[str] = (),
+        model_budget: int | None = None,
     ) -> Job:
         """Reserve the price and enqueue the job, or raise why not (and change nothing).
 
         Raises `TooManyActiveJobs`, `SubmitRateLimited`, `QueueFull`, `DailyCapReached`
-        (the user's own cap, `billing.spending`) or `InsufficientCredits`, checked in that
-        order. A retry with the same `job_id`
+        (the user's own cap, `billing.spending`), `ModelOverBudget` (the operator's
+        `model_budget`, credits per UTC day on this model) or `InsufficientCredits`,
+        checked in that order. A retry with the same `job_id`
         returns the job as first submitted and reserves nothing again.
         """
         _check_submit(job_class, price, max_active_per_user, max_queue, rate_limit)
@@ -323,7 +334,8 @@ class JobStore:
             input_files=list(input_files),
         )
         limits = [max_active_per_user, max_queue, rate_limit, rate_window_s, self._history_cap]
-        args = [job_id, repr(now), str(price), *map(str, limits), *_flatten(job.to_hash())]
+        budget = "" if model_budget is None else str(model_budget)
+        args = [job_id, repr(now), str(price), *map(str, limits), budget, *_flatten(job.to_hash())]
         reply = await self._scripts.job_submit(keys=self._submit_keys(user_id, job), args=args)
         submitted = self._submitted(job, reply)
         if reply[0] == "ok":
@@ -344,6 +356,7 @@ class JobStore:
             k.user_submits(user_id),
             k.recent_jobs,
             k.user_spending(user_id),  # KEYS[11]: the daily cap's index
+            k.model_spend(job.model, budget_day(job.created_at)),  # KEYS[12]: model budget
         ]
 
     @staticmethod
@@ -378,11 +391,12 @@ class JobStore:
         """
         # Who owns the job and its queue never changes, so reading it first is race-free;
         # the script needs those keys up front, as Redis requires of every key a script uses.
-        user_id, job_class = await self._redis.hmget(
-            self._keys.job(job_id), ["user_id", "job_class"]
+        user_id, job_class, model, created_at = await self._redis.hmget(
+            self._keys.job(job_id), ["user_id", "job_class", "model", "created_at"]
         )
-        if user_id is None or job_class is None:
+        if user_id is None or job_class is None or model is None or created_at is None:
             raise JobNotFound(job_id=job_id)
+        spend_key = self._keys.model_spend(text(model), budget_day(float(created_at)))
         allowed = sources(to) & _expected_states(expected)
         args = [
             job_id,
@@ -393,7 +407,9 @@ class JobStore:
             str(self._task_ttl_s),
             *_flatten(encode_fields(fields)),
         ]
-        keys = self._transition_keys(job_id, int(user_id), text(job_class), fields.get("task_id"))
+        keys = self._transition_keys(
+            job_id, int(user_id), text(job_class), spend_key, fields.get("task_id")
+        )
         reply = await self._scripts.job_transition(keys=keys, args=args)
         if reply[0] in ("ok", "same"):
             moved = Job.from_hash(_pairs(reply[1:]))
@@ -408,7 +424,7 @@ class JobStore:
         raise InvalidTransition(job_id=job_id, from_state=JobState(reply[1]), to_state=to)
 
     def _transition_keys(
-        self, job_id: str, user_id: int, job_class: str, task_id: str | None
+        self, job_id: str, user_id: int, job_class: str, spend_key: str, task_id: str | None
     ) -> list[str]:
         k = self._keys
         keys = [
@@ -419,6 +435,7 @@ class JobStore:
             k.user(user_id),
             k.ledger(user_id),
             k.applied(user_id),
+            spend_key,  # KEYS[8]: the model's spend on the day the job was reserved
         ]
         if task_id:
             keys.append(k.task(task_id))

@@ -140,6 +140,7 @@ class JobService:
             rate_limit=self._limits.rate_limit,
             rate_window_s=self._limits.rate_window_s,
             input_files=request.input_files,
+            model_budget=entry.daily_budget,
         )
         if not self._scheduler.offer(job_class, job.job_id):
             # Filled up between the check and now: end it, which releases the reservation.

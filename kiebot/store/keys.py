@@ -80,6 +80,11 @@ Operations:
 - `kb:models:failures:{model}` (sorted set): one member per provider-side failure of a
   job of that model -> its time, trimmed to the window; expires one window after the
   last failure. Enough of them offer users the model's fallback (`catalog.health`).
+- `kb:models:spend:{model}:{day}` (hash; day = UTC days since the epoch): `spent` -> the
+  credits reserved that day for jobs of the model and not released, and `job:{job_id}` ->
+  each such job's price, so its release gives it back once (job_submit.lua counts,
+  job_transition.lua gives back). Expires after two days. Against the catalog's
+  `daily_budget` (`catalog.health`).
 
 Audience, broadcasts and alerts (`ops`):
 - `kb:users` (set): every user id that opened an account by talking to the bot
@@ -190,6 +195,9 @@ class Keys:
 
     def model_failures(self, model: str) -> str:
         return f"{self.prefix}models:failures:{model}"
+
+    def model_spend(self, model: str, day: int) -> str:
+        return f"{self.prefix}models:spend:{model}:{day}"
 
     def payment(self, charge_id: str) -> str:
         return f"{self.prefix}payment:{charge_id}"

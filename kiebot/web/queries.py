@@ -7,11 +7,13 @@ whatever the store holds.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, cast
 
 from kiebot.billing import Billing, LedgerEntry
 from kiebot.jobs import Job, JobState
+from kiebot.jobs.record import budget_day
 from kiebot.store.replies import texts
 from kiebot.web.console import Console
 
@@ -117,6 +119,7 @@ async def user_details(console: Console, billing: Billing, user_id: int) -> dict
 
 async def models(console: Console) -> list[dict[str, Any]]:
     overrides = await console.switches.overrides()
+    spent = await _spent_today(console)
     return [
         {
             "id": entry.id,
@@ -128,9 +131,23 @@ async def models(console: Console) -> list[dict[str, Any]]:
             "in_catalog": entry.enabled,
             "enabled": overrides.get(entry.id, entry.enabled),
             "overridden": entry.id in overrides,
+            "daily_budget": entry.daily_budget,
+            "spent_today": spent[entry.id],
         }
         for entry in console.catalog
     ]
+
+
+async def _spent_today(console: Console) -> dict[str, int]:
+    """Each model's credits reserved today (UTC) and not released, as counted against its
+    `daily_budget` (kb:models:spend, written by job_submit.lua)."""
+    day = budget_day(time.time())
+    ids = [entry.id for entry in console.catalog]
+    async with console.redis.pipeline(transaction=False) as pipe:
+        for model_id in ids:
+            pipe.hget(console.keys.model_spend(model_id, day), "spent")
+        found = await pipe.execute()
+    return {model_id: int(value or 0) for model_id, value in zip(ids, found, strict=True)}
 
 
 async def errors(console: Console) -> list[dict[str, object]]:

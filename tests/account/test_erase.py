@@ -20,8 +20,8 @@ async def test_deleting_data_keeps_the_money_and_empties_the_history(
     _, menu = await press_then_edit(harness, user, choices, "Русский")
     assert "Язык: Русский" in (menu.text or "")
     preferences = process.dispatcher["account_settings"]
-    await preferences.set_aspect_ratio(user.id, "16:9")
-    await preferences.set_cap(user.id, 50)
+    await preferences.set_aspect_ratio(user.id, "16:9", "ru")
+    await preferences.set_cap(user.id, 50, "ru")
     referrals = process.dispatcher["referrals"]
     old_code = (await referrals.invitation(user.id)).code  # /invite made a code
     money_before = await harness.settled(user)

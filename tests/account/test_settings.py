@@ -92,3 +92,17 @@ async def test_made_up_choices_are_refused_and_change_nothing(harness: Harness) 
         "Settings\nLanguage: English\nDefault aspect ratio: each model's own\n"
         "Daily spending cap: none"
     )
+
+
+async def test_each_change_returns_the_settings_after_it(harness: Harness) -> None:
+    """A handler makes one service call per press: the change hands back the new view."""
+    process = await harness.start()
+    user = harness.new_user()
+    await harness.say(user, "/settings")
+    settings = process.dispatcher["account_settings"]
+    view = await settings.set_cap(user.id, 50, "en")
+    assert (view.language, view.cap, view.spent_today) == ("en", 50, 0)
+    view = await settings.set_aspect_ratio(user.id, "16:9", "en")
+    assert (view.aspect_ratio, view.cap) == ("16:9", 50)
+    view = await settings.set_language(user.id, "ru")
+    assert (view.language, view.aspect_ratio) == ("ru", "16:9")

@@ -85,6 +85,19 @@ def test_counted_words_render_in_both_languages() -> None:
     assert text("cancel.done", "en", models="Z", price=3).endswith("3 credits.")
     assert text("cancel.done", "ru", models="Z", price=3).endswith("3 кредита.")
     assert text("cancel.done", "ru", models="Z", price=25).endswith("25 кредитов.")
+    # Rewards and payments count their credits the same way.
+    assert text("payments.thanks", "en", credits=1, balance=1).startswith(
+        "✅ Payment received: +1 credit."
+    )
+    assert "+21 кредит." in text("payments.thanks", "ru", credits=21, balance=21)
+    assert "cap of 1 credit is reached" in text(
+        "spending.cap_reached", "en", cap=1, spent=1, price=1
+    )
+    assert "<b>2 кредита</b>" in text("low_balance.notice", "ru", balance=2)
+    assert "+1 credit.\nBalance: <b>1 credit</b>." in text(
+        "promo.redeemed", "en", code="X", credits=1, balance=1
+    )
+    assert "+3 кредита." in text("referral.bonus", "ru", bonus=3, balance=5)
     # An ordinary int spec still works beside the plural ones.
     assert "{n:+d}".format_map({"n": 5}) == "+5"
 

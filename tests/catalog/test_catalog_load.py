@@ -186,7 +186,16 @@ MALFORMED = [
     ("typical_s = 5", 'typical_s = 5\nfallback = "m"', "m", "fallback"),
     ("typical_s = 5", 'typical_s = 5\nclass = "audio"', "m", "class"),
     ('kind = "text_to_image"', 'kind = "image_edit"', "m", "image_field"),
+    ("typical_s = 5", "typical_s = 5\ndaily_budget = 0", "m", "daily_budget"),
+    ("typical_s = 5", "typical_s = 5\ndaily_budget = 2.5", "m", "daily_budget"),
+    ("typical_s = 5", 'typical_s = 5\ndaily_budget = "100"', "m", "daily_budget"),
 ]
+
+
+def test_a_daily_budget_is_read(tmp_path: Path) -> None:
+    path = _write(tmp_path, BASE.replace("typical_s = 5", "typical_s = 5\ndaily_budget = 40"))
+    assert load_catalog(path).get("m").daily_budget == 40
+    assert load_catalog(_write(tmp_path, BASE)).get("m").daily_budget is None
 
 
 @pytest.mark.parametrize(("old", "new", "model", "field"), MALFORMED)

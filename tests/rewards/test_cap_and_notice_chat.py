@@ -23,13 +23,13 @@ async def test_a_cap_refuses_the_job_past_it_charging_nothing(harness: Harness) 
 
     shown = await harness.say(user, "/cap 1")
     assert shown.text == (
-        "Daily spending cap: 1 credits. Spent today: 0, left: 1.\n"
+        "Daily spending cap: 1 credit. Spent today: 0, left: 1.\n"
         "It resets at 00:00 UTC. /cap off removes it."
     )
     assert await generate(harness, user, "a red fox") == f"✅ Done. {PRICE} credit spent."
     refused = await harness.say(user, "a blue fox")
     assert refused.text == (
-        "Your daily spending cap of 1 credits is reached: 1 spent today, this costs 1. "
+        "Your daily spending cap of 1 credit is reached: 1 spent today, this costs 1. "
         "Nothing was charged. The cap resets at 00:00 UTC; change it with /cap."
     )
     assert len(await harness.jobs_of(user)) == 1
@@ -38,7 +38,7 @@ async def test_a_cap_refuses_the_job_past_it_charging_nothing(harness: Harness) 
 
     removed = await harness.say(user, "/cap off")
     assert removed.text == (
-        "No daily spending cap. Spent today: 1 credits.\nSet one with e.g. /cap 50."
+        "No daily spending cap. Spent today: 1 credit.\nSet one with e.g. /cap 50."
     )
     assert await generate(harness, user, "a green fox") == f"✅ Done. {PRICE} credit spent."
     invalid = await harness.say(user, "/cap lots")

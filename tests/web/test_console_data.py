@@ -161,6 +161,7 @@ async def test_a_model_switched_off_is_not_used_by_the_bot_until_switched_on(
     await _post(operator, f"/api/models/{MODEL}", {"enabled": False})
     [row] = [m for m in (await _api(operator, "/api/models"))["models"] if m["id"] == MODEL]
     assert (row["enabled"], row["overridden"], row["price"]) == (False, True, PRICE)
+    assert (row["spent_today"], row["daily_budget"]) == (0, None)
 
     off = await harness.say(user, "a cat while the model is off")
     assert "Z-Image" not in (off.text or "")
@@ -170,6 +171,8 @@ async def test_a_model_switched_off_is_not_used_by_the_bot_until_switched_on(
     on = await harness.say(user, "a cat once it is back")
     assert "Z-Image" in (on.text or "")
     assert MODEL in {job.model for job in await harness.jobs_of(user)}
+    [row] = [m for m in (await _api(operator, "/api/models"))["models"] if m["id"] == MODEL]
+    assert row["spent_today"] == PRICE  # reserved counts, as against a daily budget
 
 
 async def test_the_pages_show_the_same_data(

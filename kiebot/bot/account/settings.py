@@ -75,8 +75,8 @@ async def choose_language(
     delivery: Delivery,
 ) -> None:
     chosen = callback_data.language
-    await account_settings.set_language(query.from_user.id, chosen)
-    await _saved(query, account_settings, delivery, chosen)
+    view = await account_settings.set_language(query.from_user.id, chosen)
+    await _saved(query, delivery, view)
 
 
 async def choose_aspect_ratio(
@@ -87,8 +87,8 @@ async def choose_aspect_ratio(
     language: str,
 ) -> None:
     ratio = unpack_ratio(callback_data.ratio)
-    await account_settings.set_aspect_ratio(query.from_user.id, ratio)
-    await _saved(query, account_settings, delivery, language)
+    view = await account_settings.set_aspect_ratio(query.from_user.id, ratio, language)
+    await _saved(query, delivery, view)
 
 
 async def choose_cap(
@@ -98,8 +98,8 @@ async def choose_cap(
     delivery: Delivery,
     language: str,
 ) -> None:
-    await account_settings.set_cap(query.from_user.id, callback_data.cap or None)
-    await _saved(query, account_settings, delivery, language)
+    view = await account_settings.set_cap(query.from_user.id, callback_data.cap or None, language)
+    await _saved(query, delivery, view)
 
 
 async def erase(
@@ -122,12 +122,10 @@ async def erase(
     await query.answer()
 
 
-async def _saved(
-    query: CallbackQuery, account_settings: AccountSettings, delivery: Delivery, language: str
-) -> None:
-    body, markup = overview(await account_settings.view(query.from_user.id, language))
+async def _saved(query: CallbackQuery, delivery: Delivery, view: SettingsView) -> None:
+    body, markup = overview(view)
     await _show(query, delivery, body, markup)
-    await query.answer(text("settings.saved", language))
+    await query.answer(text("settings.saved", view.language))
 
 
 async def _show(

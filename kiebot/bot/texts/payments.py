@@ -8,36 +8,40 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "💳 <b>Покупка кредитов</b> за Telegram Stars ⭐. Выберите пакет:",
     },
     "payments.shop.subscribed": {
-        "en": "\n\n🔁 Your subscription gives {credits} credits a month; paid until {until}."
+        "en": "\n\n🔁 Your subscription gives {credits:credit|credits} a month; paid until {until}."
         " /subscription to manage it.",
-        "ru": "\n\n🔁 Ваша подписка даёт {credits} кредитов в месяц; оплачена до {until}."
+        "ru": "\n\n🔁 Ваша подписка даёт {credits:кредит|кредита|кредитов} в месяц; "
+        "оплачена до {until}."
         " /subscription — управление.",
     },
     "payments.button.pack": {
-        "en": "{credits} credits · {stars} ⭐",
-        "ru": "{credits} кредитов · {stars} ⭐",
+        "en": "{credits:credit|credits} · {stars} ⭐",
+        "ru": "{credits:кредит|кредита|кредитов} · {stars} ⭐",
     },
     "payments.button.pack_bonus": {
-        "en": "{credits} + {bonus} bonus credits · {stars} ⭐",
-        "ru": "{credits} + {bonus} бонусных кредитов · {stars} ⭐",
+        "en": "{credits} + {bonus:bonus credit|bonus credits} · {stars} ⭐",
+        "ru": "{credits} + {bonus:бонусный кредит|бонусных кредита|бонусных кредитов} · {stars} ⭐",
     },
     "payments.button.plan": {
-        "en": "🔁 {credits} credits every month · {stars} ⭐/month",
-        "ru": "🔁 {credits} кредитов каждый месяц · {stars} ⭐/мес",
+        "en": "🔁 {credits:credit|credits} every month · {stars} ⭐/month",
+        "ru": "🔁 {credits:кредит|кредита|кредитов} каждый месяц · {stars} ⭐/мес",
     },
-    "payments.invoice.pack.title": {"en": "{total} credits", "ru": "{total} кредитов"},
+    "payments.invoice.pack.title": {
+        "en": "{total:credit|credits}",
+        "ru": "{total:кредит|кредита|кредитов}",
+    },
     "payments.invoice.pack.description": {
-        "en": "{total} credits for AI images and videos ({bonus} of them a bonus).",
-        "ru": "{total} кредитов на ИИ-картинки и видео (из них {bonus} бонусом).",
+        "en": "{total:credit|credits} for AI images and videos ({bonus} of them a bonus).",
+        "ru": "{total:кредит|кредита|кредитов} на ИИ-картинки и видео (из них {bonus} бонусом).",
     },
     "payments.invoice.plan.title": {
-        "en": "{credits} credits a month",
-        "ru": "{credits} кредитов в месяц",
+        "en": "{credits:credit|credits} a month",
+        "ru": "{credits:кредит|кредита|кредитов} в месяц",
     },
     "payments.invoice.plan.description": {
-        "en": "{credits} credits every 30 days for AI images and videos. "
+        "en": "{credits:credit|credits} every 30 days for AI images and videos. "
         "Cancel any time with /subscription.",
-        "ru": "{credits} кредитов каждые 30 дней на ИИ-картинки и видео. "
+        "ru": "{credits:кредит|кредита|кредитов} каждые 30 дней на ИИ-картинки и видео. "
         "Отменить можно в любой момент: /subscription.",
     },
     "payments.pay_prompt": {
@@ -46,13 +50,13 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "payments.button.pay": {"en": "Pay {stars} ⭐", "ru": "Оплатить {stars} ⭐"},
     "payments.thanks": {
-        "en": "✅ Payment received: +{credits} credits. Balance: <b>{balance}</b>.",
-        "ru": "✅ Оплата получена: +{credits} кредитов. Баланс: <b>{balance}</b>.",
+        "en": "✅ Payment received: +{credits:credit|credits}. Balance: <b>{balance}</b>.",
+        "ru": "✅ Оплата получена: +{credits:кредит|кредита|кредитов}. Баланс: <b>{balance}</b>.",
     },
     "payments.thanks.subscription": {
-        "en": "✅ Subscription paid: +{credits} credits. Balance: <b>{balance}</b>. "
+        "en": "✅ Subscription paid: +{credits:credit|credits}. Balance: <b>{balance}</b>. "
         "Paid until {until}.",
-        "ru": "✅ Подписка оплачена: +{credits} кредитов. Баланс: <b>{balance}</b>. "
+        "ru": "✅ Подписка оплачена: +{credits:кредит|кредита|кредитов}. Баланс: <b>{balance}</b>. "
         "Оплачена до {until}.",
     },
     "payments.checkout.offer_changed": {
@@ -72,18 +76,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "У вас уже есть активная подписка. См. /subscription.",
     },
     "payments.subscription.none": {
-        "en": "You have no subscription. A subscription gives {credits} credits every "
+        "en": "You have no subscription. A subscription gives {credits:credit|credits} every "
         "month for {stars} ⭐.",
-        "ru": "У вас нет подписки. Подписка даёт {credits} кредитов каждый месяц за {stars} ⭐.",
+        "ru": "У вас нет подписки. Подписка даёт {credits:кредит|кредита|кредитов} "
+        "каждый месяц за {stars} ⭐.",
     },
     "payments.subscription.off": {
         "en": "Subscriptions are not offered at the moment. /buy has credit packs.",
         "ru": "Подписка сейчас недоступна. Пакеты кредитов есть в /buy.",
     },
     "payments.subscription.active": {
-        "en": "🔁 Your subscription: {credits} credits a month for {stars} ⭐, "
+        "en": "🔁 Your subscription: {credits:credit|credits} a month for {stars} ⭐, "
         "paid until {until}; it renews automatically.",
-        "ru": "🔁 Ваша подписка: {credits} кредитов в месяц за {stars} ⭐, "
+        "ru": "🔁 Ваша подписка: {credits:кредит|кредита|кредитов} в месяц за {stars} ⭐, "
         "оплачена до {until}, продлевается автоматически.",
     },
     "payments.subscription.cancelled": {

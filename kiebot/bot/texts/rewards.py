@@ -5,10 +5,10 @@ from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
     "promo.redeemed": {
-        "en": "🎁 Promo code <b>{code}</b> redeemed: +{credits} credits.\n"
-        "Balance: <b>{balance}</b> credits.",
-        "ru": "🎁 Промокод <b>{code}</b> активирован: +{credits} кредитов.\n"
-        "Баланс: <b>{balance}</b> кредитов.",
+        "en": "🎁 Promo code <b>{code}</b> redeemed: +{credits:credit|credits}.\n"
+        "Balance: <b>{balance:credit|credits}</b>.",
+        "ru": "🎁 Промокод <b>{code}</b> активирован: +{credits:кредит|кредита|кредитов}.\n"
+        "Баланс: <b>{balance:кредит|кредита|кредитов}</b>.",
     },
     "promo.missing": {
         "en": "Send the code after the command, e.g. <code>/promo SPRING25</code>.",
@@ -39,24 +39,24 @@ TEXTS: dict[str, dict[str, str]] = {
     "referral.invite": {
         "en": "👥 Invite friends with your personal link:\n{link}\n\n"
         "When a friend who joined through it makes their first purchase, you get "
-        "<b>{bonus}</b> credits.\n"
-        "Joined: {joined} · purchased: {paid} · earned: {earned} credits.",
+        "<b>{bonus:credit|credits}</b>.\n"
+        "Joined: {joined} · purchased: {paid} · earned: {earned:credit|credits}.",
         "ru": "👥 Приглашайте друзей по личной ссылке:\n{link}\n\n"
         "Когда друг, пришедший по ней, сделает первую покупку, вы получите "
-        "<b>{bonus}</b> кредитов.\n"
-        "Пришли: {joined} · купили: {paid} · заработано: {earned} кредитов.",
+        "<b>{bonus:кредит|кредита|кредитов}</b>.\n"
+        "Пришли: {joined} · купили: {paid} · заработано: {earned:кредит|кредита|кредитов}.",
     },
     "referral.bonus": {
-        "en": "🎉 A friend you invited made their first purchase: +{bonus} credits.\n"
-        "Balance: <b>{balance}</b> credits.",
-        "ru": "🎉 Приглашённый вами друг сделал первую покупку: +{bonus} кредитов.\n"
-        "Баланс: <b>{balance}</b> кредитов.",
+        "en": "🎉 A friend you invited made their first purchase: +{bonus:credit|credits}.\n"
+        "Balance: <b>{balance:credit|credits}</b>.",
+        "ru": "🎉 Приглашённый вами друг сделал первую покупку: +{bonus:кредит|кредита|кредитов}.\n"
+        "Баланс: <b>{balance:кредит|кредита|кредитов}</b>.",
     },
     "spending.cap_reached": {
-        "en": "Your daily spending cap of {cap} credits is reached: {spent} spent today, "
+        "en": "Your daily spending cap of {cap:credit|credits} is reached: {spent} spent today, "
         "this costs {price}. Nothing was charged. The cap resets at 00:00 UTC; "
         "change it with /cap.",
-        "ru": "Достигнут ваш дневной лимит трат в {cap} кредитов: сегодня потрачено "
+        "ru": "Достигнут ваш дневной лимит трат в {cap:кредит|кредита|кредитов}: сегодня потрачено "
         "{spent}, это стоит {price}. Ничего не списано. Лимит обнуляется в 00:00 UTC; "
         "изменить его можно командой /cap.",
     },
@@ -67,20 +67,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "<code>/cap 50</code>, или <code>/cap off</code>, чтобы снять его.",
     },
     "spending.cap": {
-        "en": "Daily spending cap: <b>{cap}</b> credits. Spent today: {spent}, left: {left}.\n"
+        "en": "Daily spending cap: <b>{cap:credit|credits}</b>. "
+        "Spent today: {spent}, left: {left}.\n"
         "It resets at 00:00 UTC. <code>/cap off</code> removes it.",
-        "ru": "Дневной лимит трат: <b>{cap}</b> кредитов. Потрачено сегодня: {spent}, "
+        "ru": "Дневной лимит трат: <b>{cap:кредит|кредита|кредитов}</b>. "
+        "Потрачено сегодня: {spent}, "
         "осталось: {left}.\nОбнуляется в 00:00 UTC. <code>/cap off</code> снимает лимит.",
     },
     "spending.no_cap": {
-        "en": "No daily spending cap. Spent today: {spent} credits.\n"
+        "en": "No daily spending cap. Spent today: {spent:credit|credits}.\n"
         "Set one with e.g. <code>/cap 50</code>.",
-        "ru": "Дневного лимита трат нет. Потрачено сегодня: {spent} кредитов.\n"
+        "ru": "Дневного лимита трат нет. Потрачено сегодня: {spent:кредит|кредита|кредитов}.\n"
         "Установить: например, <code>/cap 50</code>.",
     },
     "low_balance.notice": {
-        "en": "💡 Your balance is down to <b>{balance}</b> credits. /buy tops it up.",
-        "ru": "💡 На балансе осталось <b>{balance}</b> кредитов. Пополнить: /buy.",
+        "en": "💡 Your balance is down to <b>{balance:credit|credits}</b>. /buy tops it up.",
+        "ru": "💡 На балансе осталось <b>{balance:кредит|кредита|кредитов}</b>. Пополнить: /buy.",
     },
     "limits.messages": {
         "en": "You are sending messages too fast. Try again in {retry_after} s.",

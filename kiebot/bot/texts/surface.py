@@ -112,6 +112,16 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "flow.reason.disabled": {"en": "is switched off for now", "ru": "сейчас отключена"},
     "flow.reason.failing": {"en": "is failing right now", "ru": "сейчас сбоит"},
+    "flow.reason.out_of_budget": {
+        "en": "has used up today's budget (it is back at 00:00 UTC)",
+        "ru": "исчерпала лимит на сегодня (снова доступна с 00:00 UTC)",
+    },
+    "model.over_budget": {
+        "en": "This model has just used up today's budget; nothing was charged. "
+        "It is back at 00:00 UTC — or pick another one in /models.",
+        "ru": "У этой модели только что закончился лимит на сегодня; ничего не списано. "
+        "Она снова доступна с 00:00 UTC — или выберите другую в /models.",
+    },
     "flow.offer_button": {"en": "✅ Use {model} · {price}", "ru": "✅ {model} · {price}"},
     "flow.retry_button": {
         "en": "🔁 Try {model} · {price}",

@@ -13,6 +13,7 @@
 -- KEYS[9] user submits   (kb:user:{id}:submits, sorted set: job id -> submit time)
 -- KEYS[10] recent jobs   (kb:jobs:recent, sorted set: job id -> submit time; admin index)
 -- KEYS[11] user spending (kb:user:{id}:spending, sorted set, see _spending.lua)
+-- KEYS[12] model spend   (kb:models:spend:{model}:{day}, hash, today's; see keys.py)
 -- ARGV[1] job id
 -- ARGV[2] now            (unix seconds, float)
 -- ARGV[3] price          (integer credits >= 0)
@@ -21,7 +22,8 @@
 -- ARGV[6] rate limit     (submits per window, >= 1)
 -- ARGV[7] rate window    (seconds)
 -- ARGV[8] history cap
--- ARGV[9..] the job record as field, value pairs (state queued, t_created, t_queued)
+-- ARGV[9] the model's daily budget in credits ('' for none)
+-- ARGV[10..] the job record as field, value pairs (state queued, t_created, t_queued)
 --
 -- Returns one of:
 --   {'ok'}                          reserved, written, enqueued
@@ -31,6 +33,7 @@
 --   {'rate_limited', retry_after}   retry_after: seconds as a string ("12.500")
 --   {'queue_full'}
 --   {'over_cap', daily_cap, spent_today}   the user's daily spending cap
+--   {'over_budget', budget, spent_today}   the model's daily budget (the operator's)
 --   {'insufficient', balance}
 
 local unpack = unpack or table.unpack
@@ -82,13 +85,26 @@ if daily_cap and price > 0 then
 end
 -- [end daily cap]
 
+-- [model budget] The operator's budget for the model per UTC day (catalog
+-- `daily_budget`, kiebot/catalog/health.py): once the day's spend has reached it the
+-- model takes no job (the one that crosses it still runs). Counted below, given back
+-- by job_transition.lua on release.
+local model_budget = tonumber(ARGV[9])
+if model_budget and price > 0 then
+  local model_spent = tonumber(redis.call('HGET', KEYS[12], 'spent') or '0')
+  if model_spent >= model_budget then
+    return {'over_budget', model_budget, model_spent}
+  end
+end
+-- [end model budget]
+
 local status, balance = kb_move(KEYS[1], KEYS[2], KEYS[3], 'reserve:' .. job_id,
   -price, price, 'reservation', job_id, '', ARGV[2])
 if status ~= 'applied' then
   return {'insufficient', balance}
 end
 
-redis.call('HSET', KEYS[4], unpack(ARGV, 9))
+redis.call('HSET', KEYS[4], unpack(ARGV, 10))
 redis.call('SADD', KEYS[5], job_id)
 redis.call('SADD', KEYS[6], job_id)
 redis.call('LPUSH', KEYS[7], job_id)
@@ -98,6 +114,10 @@ redis.call('ZADD', KEYS[9], ARGV[2], job_id)
 redis.call('EXPIRE', KEYS[9], math.ceil(window) + 1)
 if price > 0 then
   kb_record_spending(KEYS[11], job_id, price, now)  -- [daily cap] its index
+  -- [model budget] today's spend on the model, and this job's part of it
+  redis.call('HINCRBY', KEYS[12], 'spent', price)
+  redis.call('HSET', KEYS[12], 'job:' .. job_id, price)
+  redis.call('EXPIRE', KEYS[12], 2 * 86400)
 end
 
 -- [admin index] Every job, newest last, for the admin console's job list. Capped: the

@@ -10,7 +10,8 @@
 -- KEYS[5] user hash     (kb:user:{id})
 -- KEYS[6] ledger stream (kb:ledger:{id})
 -- KEYS[7] applied hash  (kb:applied:{id})
--- KEYS[8] optional: task key (kb:task:{task_id}), given when the fields set a task id
+-- KEYS[8] model spend   (kb:models:spend:{model}:{day}, the day the job was reserved)
+-- KEYS[9] optional: task key (kb:task:{task_id}), given when the fields set a task id
 -- ARGV[1] job id
 -- ARGV[2] target state
 -- ARGV[3] now           (unix seconds: t_{state} and updated_at)
@@ -61,6 +62,16 @@ if settlement ~= '' and redis.call('HEXISTS', KEYS[7], 'reserve:' .. job_id) == 
   if status == 'insufficient' then
     return redis.error_reply('held credit is below the price of job ' .. job_id)
   end
+  -- [model budget] A released job gives its credits back to its model's day (counted
+  -- by job_submit.lua); the job's own field makes it once.
+  if settlement == 'release' then
+    local counted = redis.call('HGET', KEYS[8], 'job:' .. job_id)
+    if counted then
+      redis.call('HDEL', KEYS[8], 'job:' .. job_id)
+      redis.call('HINCRBY', KEYS[8], 'spent', -tonumber(counted))
+    end
+  end
+  -- [end model budget]
 end
 
 redis.call('HSET', KEYS[1], 'state', target, 't_' .. target, now, 'updated_at', now,
@@ -81,8 +92,8 @@ if settlement ~= '' then
   redis.call('SREM', KEYS[2], job_id)
   redis.call('SREM', KEYS[3], job_id)
 end
-if KEYS[8] then
-  redis.call('SET', KEYS[8], job_id, 'EX', ARGV[6])
+if KEYS[9] then
+  redis.call('SET', KEYS[9], job_id, 'EX', ARGV[6])
 end
 
 local record = redis.call('HGETALL', KEYS[1])
