@@ -386,13 +386,19 @@ class KieSimulator:
 
     async def create_task(self, key: str, raw: bytes, base_url: str) -> Reply:
         """POST /api/v1/jobs/createTask: validate, charge, and start a task."""
+        return await self._create(key, raw, base_url, family="market", default_model=None)
+
+    async def _create(
+        self, key: str, raw: bytes, base_url: str, *, family: str, default_model: str | None
+    ) -> Reply:
+        """Both families' create: the same checks in the same order, KIE's own codes."""
         body = parse_json_object(raw)
         if body is None:
             return error(422, "Invalid request body: a JSON object is required")
         leak = self.telegram_guard(key, body, "")
         if leak is not None:
             return leak
-        spec = self._model_for(body.get("model"), "market")
+        spec = self._model_for(body.get("model", default_model), family)
         if isinstance(spec, Reply):
             return spec
         problem = await self._validate_create(spec, body, base_url)
@@ -616,23 +622,7 @@ class KieSimulator:
 
     async def veo_generate(self, key: str, raw: bytes, base_url: str) -> Reply:
         """POST /api/v1/veo/generate: Veo 3.1's flat body, validated and started."""
-        body = parse_json_object(raw)
-        if body is None:
-            return error(422, "Invalid request body: a JSON object is required")
-        leak = self.telegram_guard(key, body, "")
-        if leak is not None:
-            return leak
-        spec = self._model_for(body.get("model", "veo3_fast"), "veo")
-        if isinstance(spec, Reply):
-            return spec
-        problem = await self._validate_create(spec, body, base_url)
-        if problem:
-            return error(422, problem)
-        refusal = self.accounts.charge(key, spec.cost)
-        if refusal:
-            return error(refusal)
-        task = self._spawn_task(key, spec, body, base_url)
-        return ok({"taskId": task.task_id})
+        return await self._create(key, raw, base_url, family="veo", default_model="veo3_fast")
 
     def veo_record_info(self, key: str, task_id: str | None) -> Reply:
         """GET /api/v1/veo/record-info: Veo's own record shape (successFlag, response)."""
