@@ -84,6 +84,11 @@ from kiebot.web.credits import KieCredits
 from kiebot.web.sessions import AdminSessions, LoginThrottle
 
 EXIT_UNREACHABLE = 2
+# Updates handled at once. Beyond it polling waits and the rest stay in Telegram's queue
+# (not yet confirmed), instead of piling up as tasks that wait on the Redis pool until it
+# times out: under overload, replies come later, none fail. Room for the handlers that
+# wait on a chat's pacing (1 message/s) at 500 updates/s.
+UPDATES_IN_HANDLING = 512
 
 
 def create_bot(settings: Settings, token: str) -> Bot:
@@ -582,7 +587,12 @@ async def _poll_until_signalled(dispatcher: Dispatcher, bot: Bot) -> None:
     await bot.delete_webhook(drop_pending_updates=False)
     stop = stop_event()
     polling = asyncio.create_task(
-        dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
+        dispatcher.start_polling(
+            bot,
+            handle_signals=False,
+            close_bot_session=False,
+            tasks_concurrency_limit=UPDATES_IN_HANDLING,
+        )
     )
     logger.info("polling Telegram for updates")
     stopped = asyncio.create_task(stop.wait())
