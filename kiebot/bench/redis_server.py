@@ -88,3 +88,21 @@ class RedisServer:
             return False
         finally:
             writer.close()
+
+    async def round_trips(self) -> int:
+        """Requests Redis has read so far (`total_reads_processed`): one per command or
+        per pipeline sent at once, a script counting once however many commands it runs,
+        which is what a client pays for. Each call adds one of its own."""
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        try:
+            writer.write(b"INFO stats\r\n")
+            await writer.drain()
+            header = await reader.readline()  # $<length>
+            body = await reader.readexactly(int(header[1:]) + 2)
+        finally:
+            writer.close()
+        for line in body.decode().splitlines():
+            name, _, value = line.partition(":")
+            if name == "total_reads_processed":
+                return int(value)
+        raise RuntimeError("redis-server did not report total_reads_processed")

@@ -7,8 +7,10 @@ times out still stops its children and servers.
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import tempfile
+import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,9 @@ from kiebot.sim.telegram import TelegramSimConfig, TelegramSimulator
 KIE_KEY = "bench-key-1"
 ECHO_USERNAME = "echo_bench_bot"
 READY_TIMEOUT_S = 30.0
+# A directory: the bot runs under cProfile (one file per start) and the children's logs
+# are copied there when they stop, for finding where a scenario's CPU goes.
+PROFILE_ENV = "BENCH_PROFILE"
 
 
 def sim_token(bot_id: int) -> str:
@@ -104,8 +109,17 @@ class Rig:
         env.update(self.options.bot_env)
         return env
 
+    async def redis_round_trips(self) -> int:
+        assert self.redis is not None  # noqa: S101 (set by open)
+        return await self.redis.round_trips()
+
+    def bot_api_calls(self) -> int:
+        """Bot API calls the simulator answered so far, long polls left out."""
+        calls = self.telegram.stats.calls
+        return sum(n for method, n in calls.items() if method.lower() != "getupdates")
+
     async def start_kiebot(self) -> Child:
-        child = Child("kiebot", ["-m", "kiebot", "run"], self.kiebot_env(), self.workdir)
+        child = Child("kiebot", _kiebot_args(), self.kiebot_env(), self.workdir)
         await self._start(child, self.telegram.token)
         return child
 
@@ -120,6 +134,9 @@ class Rig:
 
     async def _start(self, child: Child, token: str) -> None:
         await child.start()
+        kept = os.environ.get(PROFILE_ENV)
+        if kept:  # after the child stopped (the stack unwinds in reverse): keep its log
+            self._stack.callback(_keep_log, child, Path(kept))
         self._stack.push_async_callback(child.stop)
         state = self.telegram.core.bots[token]
         try:
@@ -134,3 +151,21 @@ class Rig:
         if child.exited:
             raise RuntimeError(f"{child.name} exited at start:\n{child.log_tail()}")
         await asyncio.sleep(0.2)  # let it settle (first getUpdates, dispatcher set-up)
+
+
+def _kiebot_args() -> list[str]:
+    """`kiebot run`, under cProfile when BENCH_PROFILE names a directory: the profile is
+    written when the bot exits (the rig stops it with SIGTERM), for `python -m pstats`."""
+    run = ["-m", "kiebot", "run"]
+    directory = os.environ.get(PROFILE_ENV)
+    if not directory:
+        return run
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    out = Path(directory) / f"kiebot-{time.strftime('%H%M%S')}.prof"
+    return ["-m", "cProfile", "-o", str(out), *run]
+
+
+def _keep_log(child: Child, directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"{child.name}-{time.strftime('%H%M%S')}.log"
+    target.write_bytes(child.log_path.read_bytes() if child.log_path.exists() else b"")
