@@ -22,7 +22,6 @@ from typing import Any
 import aiohttp
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiohttp import web
@@ -46,6 +45,7 @@ from kiebot.catalog import Catalog, load_catalog
 from kiebot.catalog.switches import ModelSwitches
 from kiebot.config import Settings
 from kiebot.delivery import Delivery, Limit, Pacer, PacingLimits
+from kiebot.delivery.session import BotSession
 from kiebot.flows.surface import SurfaceServices
 from kiebot.jobs import JobStore
 from kiebot.jobs.durations import DurationBook
@@ -92,7 +92,7 @@ UPDATES_IN_HANDLING = 512
 
 
 def create_bot(settings: Settings, token: str) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
