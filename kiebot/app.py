@@ -28,7 +28,7 @@ from aiohttp import web
 from loguru import logger
 from redis.asyncio import Redis
 
-from kiebot.account import AccountServices
+from kiebot.account import AccountServices, Senders
 from kiebot.billing import Billing
 from kiebot.billing.usernames import Usernames
 from kiebot.bot.account import publish_commands
@@ -447,7 +447,8 @@ def build_dispatcher(
             on_drop=count_dropped(metrics),
         )
     )
-    dispatcher.update.middleware(UserMiddleware(account.languages, usernames))
+    senders = Senders(keys, scripts, account.languages, usernames)
+    dispatcher.update.middleware(UserMiddleware(senders))
     dispatcher.include_router(build_router())
     return dispatcher
 

@@ -2,7 +2,8 @@
 
 Services the bot's account handlers call (one per user action) and that the admin side
 can call too: `Languages` (the language a user is spoken to in), `AccountSettings`,
-`History`, `Cancellations` and `DataEraser` (the one owner of data deletion).
+`History`, `Cancellations` and `DataEraser` (the one owner of data deletion); `Senders`
+(what each update says about its sender) for the user middleware.
 """
 
 from kiebot.account.cancelling import Cancellation, Cancellations, CancelOutcome
@@ -17,6 +18,7 @@ from kiebot.account.errors import (
 )
 from kiebot.account.history import History, HistoryPage, can_resend
 from kiebot.account.language import LANGUAGES, Languages, language_from_telegram
+from kiebot.account.sender import Senders
 from kiebot.account.services import AccountServices
 from kiebot.account.settings import AccountSettings, SettingsView, aspect_ratios
 
@@ -39,6 +41,7 @@ __all__ = [
     "Languages",
     "ResultFileGone",
     "ResultNotKept",
+    "Senders",
     "SettingsView",
     "aspect_ratios",
     "can_resend",

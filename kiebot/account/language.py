@@ -7,10 +7,11 @@ use is also kept on the account (`Billing.remember_language`) for the messages s
 outside an update, a job's status after a restart among them. Both writes go through
 `choose`, so the two never disagree.
 
-`for_user` runs on every update (the user middleware), so the choice is cached: a
-bounded map of user id -> chosen language or None (no choice), filled on first sight
-and updated by `choose` and `forget`. Every write goes through this one object of the
-process, which keeps the cache true.
+The user middleware resolves the language on every update (`account.Senders`, with the
+username in the same round trip), so the choice is cached: a bounded map of user id ->
+chosen language or None (no choice), filled on first sight and updated by `choose` and
+`forget`. Every write goes through this one object of the process, which keeps the
+cache true.
 """
 
 from __future__ import annotations
@@ -43,6 +44,20 @@ class Languages:
         language = chosen or language_from_telegram(language_code)
         await self._billing.remember_language(user_id, language)
         return language
+
+    def known(self, user_id: int, language_code: str | None) -> str | None:
+        """The user's language when this process knows it and the account already holds
+        it (nothing to read or write), else None: `account.Senders` then asks Redis."""
+        if user_id not in self._chosen:
+            return None
+        language = self._chosen[user_id] or language_from_telegram(language_code)
+        return language if self._billing.remembered_language(user_id) == language else None
+
+    def learned(self, user_id: int, chosen: str | None, language: str) -> None:
+        """What `user_seen.lua` found and wrote: the choice (None: none) and the language
+        now kept on the account."""
+        self._cache(user_id, chosen if chosen in LANGUAGES else None)
+        self._billing.note_language(user_id, language)
 
     async def choose(self, user_id: int, language: str) -> None:
         """Keep the user's choice; it overrides Telegram's language from now on."""

@@ -110,17 +110,30 @@ class Billing:
     async def ensure_account(self, user_id: int) -> Account:
         """The user's account, opened with the starting grant on first sight.
 
-        Called on every update by the user middleware, so it is one round trip and no
-        write once the account exists. The grant is given once per Telegram user however
-        many updates race (op key `grant:start`), also to a user an operator credited
-        before they ever wrote to the bot.
+        One round trip and no write once the account exists. The grant is given once per
+        Telegram user however many updates race (op key `grant:start`), also to a user an
+        operator credited before they ever wrote to the bot.
         """
+        account, _ = await self._open(user_id, 0)
+        return account
+
+    async def statement(self, user_id: int, entries: int) -> tuple[Account, list[LedgerEntry]]:
+        """The account (opened on first sight, as `ensure_account`) and its latest ledger
+        entries, newest first, in the same round trip."""
+        return await self._open(user_id, entries)
+
+    async def _open(self, user_id: int, entries: int) -> tuple[Account, list[LedgerEntry]]:
         now = self._clock()
         args = [repr(now), str(self._starting_credits), str(DAILY_TTL_S), str(user_id)]
+        args.append(str(entries))
         day = time.strftime("%Y-%m-%d", time.gmtime(now))  # counts today's new users
         keys = [*self._money_keys(user_id), self._keys.new_users(day), self._keys.users]
-        flat = await self._scripts.account_open(keys=keys, args=args)
-        return Account.from_hash(user_id, dict(zip(flat[::2], flat[1::2], strict=True)))
+        flat, stream = await self._scripts.account_open(keys=keys, args=args)
+        account = Account.from_hash(user_id, dict(zip(flat[::2], flat[1::2], strict=True)))
+        ledger = [
+            LedgerEntry.from_stream(text(entry_id), _pairs(fields)) for entry_id, fields in stream
+        ]
+        return account, ledger
 
     async def account(self, user_id: int) -> Account | None:
         data = await self._redis.hgetall(self._keys.user(user_id))
@@ -183,6 +196,14 @@ class Billing:
         await self._redis.hset(self._keys.user(user_id), "lang", language)
         self._cache_language(user_id, language)
 
+    def remembered_language(self, user_id: int) -> str | None:
+        """The language this process last wrote or read for the user, without I/O."""
+        return self._languages.get(user_id)
+
+    def note_language(self, user_id: int, language: str) -> None:
+        """Record that the account holds `language` (written by a script, `user_seen`)."""
+        self._cache_language(user_id, language)
+
     async def language(self, user_id: int, default: str = "en") -> str:
         cached = self._languages.get(user_id)
         if cached is not None:
@@ -203,3 +224,8 @@ class Billing:
         if len(self._languages) >= LANGUAGE_CACHE_SIZE:
             self._languages.pop(next(iter(self._languages)))
         self._languages[user_id] = language
+
+
+def _pairs(flat: list[Any]) -> dict[str, str]:
+    """A stream entry's fields as a script returns them, {field, value, ...}, as a dict."""
+    return {text(name): text(value) for name, value in zip(flat[::2], flat[1::2], strict=True)}

@@ -1,8 +1,9 @@
 """Telegram usernames on accounts, so the operator can find a user by `@name`.
 
 Telegram tells us a user's username with each update and the user may change it any
-time, so the user middleware hands it over on every update; Redis is written only when
-it differs from what this process last wrote (a bounded cache), as with the language.
+time, so the user middleware hands it over on every update (`account.Senders`, in one
+script with the language, `user_seen.lua`); Redis is written only when it differs from
+what this process last wrote (a bounded cache here), as with the language.
 The index (`Keys.usernames`) maps the lower-cased name to the id, as Telegram usernames
 are case-insensitive; a name that moved to another user points at the newest owner.
 """
@@ -23,25 +24,16 @@ class Usernames:
         self._keys = keys
         self._seen: dict[int, str] = {}
 
-    async def remember(self, user_id: int, username: str | None) -> None:
-        """Keep the user's current username (None or "": the user has none)."""
-        name = username or ""
-        if self._seen.get(user_id) == name:
-            return
-        user_key = self._keys.user(user_id)
-        previous = optional_text(await self._redis.hget(user_key, "username")) or ""
-        async with self._redis.pipeline(transaction=True) as pipe:
-            if previous and previous.lower() != name.lower():
-                pipe.hdel(self._keys.usernames, previous.lower())
-            if name:
-                pipe.hset(user_key, "username", name)
-                pipe.hset(self._keys.usernames, name.lower(), str(user_id))
-            else:
-                pipe.hdel(user_key, "username")
-            await pipe.execute()
+    def known(self, user_id: int, username: str | None) -> bool:
+        """Whether the account holds this username (None or "": none) as far as this
+        process knows; when not, `account.Senders` writes it (`user_seen.lua`)."""
+        return self._seen.get(user_id) == (username or "")
+
+    def learned(self, user_id: int, username: str | None) -> None:
+        """Record that the account and the index now hold `username`."""
         if len(self._seen) >= CACHE_SIZE:  # bounded: memory must not grow with users
             self._seen.pop(next(iter(self._seen)))
-        self._seen[user_id] = name
+        self._seen[user_id] = username or ""
 
     async def find(self, username: str) -> int | None:
         """The user id of `@username` (with or without the @), or None."""

@@ -9,8 +9,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update, User
 from loguru import logger
 
-from kiebot.account import Languages
-from kiebot.billing.usernames import Usernames
+from kiebot.account import Senders
 from kiebot.bot.texts import language_of
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -32,20 +31,18 @@ class LogContextMiddleware(BaseMiddleware):
 
 class UserMiddleware(BaseMiddleware):
     """Puts the user's `language` into handler data: their choice in /settings, else
-    Telegram's `language_code` (`account.Languages`, which also remembers it on the
-    account for messages sent outside an update, and writes only when it changes).
-    The username is kept the same way, for the admin console's search.
+    Telegram's `language_code`. `account.Senders` also remembers it on the account, for
+    messages sent outside an update, and the username, for the admin console's search;
+    it touches Redis only when one of them is new to this process.
     """
 
-    def __init__(self, languages: Languages, usernames: Usernames) -> None:
-        self._languages = languages
-        self._usernames = usernames
+    def __init__(self, senders: Senders) -> None:
+        self._senders = senders
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         if user is None:
             data["language"] = language_of(None)
             return await handler(event, data)
-        data["language"] = await self._languages.for_user(user.id, user.language_code)
-        await self._usernames.remember(user.id, user.username)
+        data["language"] = await self._senders.seen(user.id, user.language_code, user.username)
         return await handler(event, data)

@@ -451,8 +451,7 @@ class Payments:
 
     async def statement(self, user_id: int, entries: int = 10) -> Statement:
         """The account (opened on first sight) and its latest ledger entries."""
-        account = await self._billing.ensure_account(user_id)
-        return Statement(account, await self._billing.ledger(user_id, limit=entries))
+        return Statement(*await self._billing.statement(user_id, entries))
 
     async def revenue_stars(self, days: int) -> int:
         """Stars received over the last `days` UTC days, today included (refunds not

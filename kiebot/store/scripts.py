@@ -50,6 +50,7 @@ class Scripts:
         self.spending_today: AsyncScript = redis.register_script(_with_spending("spending_today"))
         self.balance_low: AsyncScript = redis.register_script(_source("balance_low"))
         self.update_gate: AsyncScript = redis.register_script(_source("update_gate"))
+        self.user_seen: AsyncScript = redis.register_script(_source("user_seen"))
         self.payment_credit: AsyncScript = redis.register_script(_with_money("payment_credit"))
         self.broadcast_mark: AsyncScript = redis.register_script(_source("broadcast_mark"))
         self.payment_refund_begin: AsyncScript = redis.register_script(

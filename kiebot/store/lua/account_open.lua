@@ -10,11 +10,23 @@
 -- ARGV[2] starting credits (integer >= 0; 0 opens the account without a ledger entry)
 -- ARGV[3] TTL of the day's new-user count (seconds)
 -- ARGV[4] the user id (for the all-users set)
+-- ARGV[5] how many of the latest ledger entries to return too (0: none), so that /balance
+--         costs one round trip
 --
--- Returns the user hash as a flat list {field, value, ...} (HGETALL), after the grant.
+-- Returns {user hash as a flat list {field, value, ...} (HGETALL) after the grant,
+--          the latest ARGV[5] ledger entries, newest first (XREVRANGE)}.
+
+local function opened()
+  local entries = {}
+  local count = tonumber(ARGV[5]) or 0
+  if count > 0 then
+    entries = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', count)
+  end
+  return {redis.call('HGETALL', KEYS[1]), entries}
+end
 
 if redis.call('HGET', KEYS[1], 'granted') == '1' then
-  return redis.call('HGETALL', KEYS[1])
+  return opened()
 end
 -- An account may exist without the grant: an operator credited the user first.
 redis.call('HSETNX', KEYS[1], 'balance', 0)
@@ -31,4 +43,4 @@ redis.call('INCR', KEYS[4])
 redis.call('EXPIRE', KEYS[4], ARGV[3])
 -- [end new users]
 redis.call('SADD', KEYS[5], ARGV[4])
-return redis.call('HGETALL', KEYS[1])
+return opened()
