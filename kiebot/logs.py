@@ -198,7 +198,11 @@ def setup_logging(
             diagnose=False,
             catch=True,
         )
-    logging.basicConfig(handlers=[_InterceptHandler()], level=logging.INFO, force=True)
+    # Records below the sink's level are dropped by the standard library itself, before
+    # the handler builds a loguru record for nothing (aiogram logs one line per update).
+    stdlib_level = logging.getLevelName(level.upper())
+    floor = max(logging.INFO, stdlib_level if isinstance(stdlib_level, int) else logging.INFO)
+    logging.basicConfig(handlers=[_InterceptHandler()], level=floor, force=True)
     # aiohttp's access log repeats what the admin metrics already count.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     return redactor
