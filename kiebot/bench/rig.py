@@ -24,9 +24,10 @@ from kiebot.sim.telegram import TelegramSimConfig, TelegramSimulator
 KIE_KEY = "bench-key-1"
 ECHO_USERNAME = "echo_bench_bot"
 READY_TIMEOUT_S = 30.0
-# A directory: the bot runs under cProfile (one file per start) and the children's logs
-# are copied there when they stop, for finding where a scenario's CPU goes.
-PROFILE_ENV = "BENCH_PROFILE"
+# A directory: the children's logs are copied there when they stop; with BENCH_CPROFILE=1
+# too, the bot runs under cProfile (one file per start), for finding where the CPU goes.
+KEEP_ENV = "BENCH_KEEP"
+CPROFILE_ENV = "BENCH_CPROFILE"
 
 
 def sim_token(bot_id: int) -> str:
@@ -134,7 +135,7 @@ class Rig:
 
     async def _start(self, child: Child, token: str) -> None:
         await child.start()
-        kept = os.environ.get(PROFILE_ENV)
+        kept = os.environ.get(KEEP_ENV)
         if kept:  # after the child stopped (the stack unwinds in reverse): keep its log
             self._stack.callback(_keep_log, child, Path(kept))
         self._stack.push_async_callback(child.stop)
@@ -154,11 +155,11 @@ class Rig:
 
 
 def _kiebot_args() -> list[str]:
-    """`kiebot run`, under cProfile when BENCH_PROFILE names a directory: the profile is
-    written when the bot exits (the rig stops it with SIGTERM), for `python -m pstats`."""
+    """`kiebot run`, under cProfile when asked (see KEEP_ENV): the profile is written when
+    the bot exits (the rig stops it with SIGTERM), for `python -m pstats`."""
     run = ["-m", "kiebot", "run"]
-    directory = os.environ.get(PROFILE_ENV)
-    if not directory:
+    directory = os.environ.get(KEEP_ENV)
+    if not directory or os.environ.get(CPROFILE_ENV) != "1":
         return run
     Path(directory).mkdir(parents=True, exist_ok=True)
     out = Path(directory) / f"kiebot-{time.strftime('%H%M%S')}.prof"
