@@ -9,9 +9,13 @@ ten minutes would drag a mean far from what most jobs see, and the median ignore
 
 The hot path is `typical()`, asked once per job: it is served from a small in-memory
 cache, so a busy minute of image jobs does not become a Redis round trip per job. The
-cache of a model is refreshed whenever this process records a duration of it (the reply
-to that write carries the new list), and after `ttl_s`, so samples recorded by another
-process are seen too.
+cache of a model is refreshed after `ttl_s`, and whenever this process writes its samples
+(the reply to that write carries the new list), so samples recorded by another process
+are seen too.
+
+`record()` is per job as well, so its samples are written in batches: they count in this
+process's median at once, and reach Redis at most every `flush_s`, all models in one
+round trip. A crash loses at most that many seconds of samples, which are only a hint.
 """
 
 from __future__ import annotations
@@ -31,12 +35,13 @@ from kiebot.store.keys import Keys
 MIN_SAMPLES = 3
 # Models are few (the catalog's), but a model id comes from data: cap the cache anyway.
 _MAX_CACHED_MODELS = 256
+FLUSH_S = 5.0
 
 
 @dataclass(slots=True)
 class _Cached:
     median: float | None  # None: fewer than MIN_SAMPLES samples
-    samples: int
+    samples: list[float]  # newest first, as in Redis, with this process's unwritten ones
     loaded_at: float
 
 
@@ -51,6 +56,7 @@ class DurationBook:
         keep: int = 50,
         min_samples: int = MIN_SAMPLES,
         ttl_s: float = 300.0,
+        flush_s: float = FLUSH_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if keep < 1 or min_samples < 1:
@@ -61,19 +67,43 @@ class DurationBook:
         self._min_samples = min_samples
         self._ttl_s = ttl_s
         self._clock = clock
+        self._flush_s = flush_s
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
+        # model -> samples not yet written to Redis, newest first (at most `keep` each)
+        self._pending: dict[str, list[float]] = {}
+        self._flushed_at = float("-inf")
 
     async def record(self, model: str, seconds: float) -> None:
-        """Keep one finished job's duration (a nonsense value is ignored)."""
+        """Keep one finished job's duration (a nonsense value is ignored): in this
+        process's median now, in Redis with the next flush (at most `flush_s` away)."""
         if not math.isfinite(seconds) or seconds <= 0:
             return
-        key = self._keys.durations(model)
+        sample = float(f"{seconds:.3f}")  # as Redis keeps it
+        self._pending[model] = [sample, *self._pending.get(model, ())][: self._keep]
+        cached = self._cache.get(model)
+        if cached is not None:
+            self._set(model, [sample, *cached.samples], cached.loaded_at)
+        # Also when many models wait: the pending samples stay bounded like the cache.
+        due = self._clock() - self._flushed_at >= self._flush_s
+        if due or len(self._pending) >= _MAX_CACHED_MODELS:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write the samples recorded since the last flush, every model in one round trip,
+        and refresh those models' cache from the lists Redis then holds."""
+        pending, self._pending = self._pending, {}
+        self._flushed_at = self._clock()
+        if not pending:
+            return
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.lpush(key, f"{seconds:.3f}")
-            pipe.ltrim(key, 0, self._keep - 1)
-            pipe.lrange(key, 0, -1)
-            _, _, values = await pipe.execute()
-        self._store(model, values)
+            for model, samples in pending.items():
+                key = self._keys.durations(model)
+                pipe.lpush(key, *(f"{sample:.3f}" for sample in reversed(samples)))
+                pipe.ltrim(key, 0, self._keep - 1)
+                pipe.lrange(key, 0, -1)
+            replies = await pipe.execute()
+        for index, model in enumerate(pending):
+            self._store(model, replies[index * 3 + 2])
 
     async def typical(self, model: str, default: float) -> float:
         """The median of the kept durations, or `default` while there are too few."""
@@ -89,9 +119,13 @@ class DurationBook:
         return entry.median if entry else None
 
     def _store(self, model: str, values: Iterable[object]) -> _Cached:
-        samples = _parse(values)
+        """Cache what Redis holds, with the samples not yet written on top."""
+        return self._set(model, [*self._pending.get(model, ()), *_parse(values)], self._clock())
+
+    def _set(self, model: str, samples: list[float], loaded_at: float) -> _Cached:
+        samples = samples[: self._keep]
         median = statistics.median(samples) if len(samples) >= self._min_samples else None
-        entry = _Cached(median, len(samples), self._clock())
+        entry = _Cached(median, samples, loaded_at)
         self._cache[model] = entry
         self._cache.move_to_end(model)
         while len(self._cache) > _MAX_CACHED_MODELS:

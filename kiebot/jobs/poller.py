@@ -349,6 +349,10 @@ class Poller:
         await self._cancel_in_flight()
         if self._running:
             await self._exited.wait()
+        try:  # what this process learned and has not written yet (`DurationBook.flush`)
+            await self._durations.flush()
+        except Exception as exc:  # a hint: Redis trouble must not fail the shutdown
+            logger.warning("could not write the learned durations: {!r}", exc)
 
     # -- the loop ----------------------------------------------------------------------
 

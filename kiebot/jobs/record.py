@@ -372,7 +372,7 @@ class JobStore:
 
     async def transition(
         self,
-        job_id: str,
+        job: str | Job,
         to: JobState,
         *,
         expected: JobState | AbstractSet[JobState] | None = None,
@@ -388,15 +388,16 @@ class JobStore:
         refused move raises `InvalidTransition` with the current state; a missing job
         raises `JobNotFound`. A `task_id` among the fields is also mapped to the job for
         `job_for_task` (KIE callbacks).
+
+        `job` is the job id, or the `Job` as the caller last read it: its owner, class,
+        model and creation time never change, so a caller holding it spares the read of
+        them (its state may be stale: the script checks the current one).
         """
-        # Who owns the job and its queue never changes, so reading it first is race-free;
-        # the script needs those keys up front, as Redis requires of every key a script uses.
-        user_id, job_class, model, created_at = await self._redis.hmget(
-            self._keys.job(job_id), ["user_id", "job_class", "model", "created_at"]
-        )
-        if user_id is None or job_class is None or model is None or created_at is None:
-            raise JobNotFound(job_id=job_id)
-        spend_key = self._keys.model_spend(text(model), budget_day(float(created_at)))
+        if isinstance(job, str):
+            job_id, (user_id, job_class, spend_key) = job, await self._owner(job)
+        else:
+            job_id, user_id, job_class = job.job_id, job.user_id, job.job_class
+            spend_key = self._keys.model_spend(job.model, budget_day(job.created_at))
         allowed = sources(to) & _expected_states(expected)
         args = [
             job_id,
@@ -407,9 +408,7 @@ class JobStore:
             str(self._task_ttl_s),
             *_flatten(encode_fields(fields)),
         ]
-        keys = self._transition_keys(
-            job_id, int(user_id), text(job_class), spend_key, fields.get("task_id")
-        )
+        keys = self._transition_keys(job_id, user_id, job_class, spend_key, fields.get("task_id"))
         reply = await self._scripts.job_transition(keys=keys, args=args)
         if reply[0] in ("ok", "same"):
             moved = Job.from_hash(_pairs(reply[1:]))
@@ -422,6 +421,20 @@ class JobStore:
         if reply[0] == "missing":
             raise JobNotFound(job_id=job_id)
         raise InvalidTransition(job_id=job_id, from_state=JobState(reply[1]), to_state=to)
+
+    async def _owner(self, job_id: str) -> tuple[int, str, str]:
+        """(user id, job class, model spend key) of a stored job, for `transition`'s keys.
+
+        Who owns the job and its queue never changes, so reading it first is race-free;
+        the script needs those keys up front, as Redis requires of every key a script uses.
+        """
+        user_id, job_class, model, created_at = await self._redis.hmget(
+            self._keys.job(job_id), ["user_id", "job_class", "model", "created_at"]
+        )
+        if user_id is None or job_class is None or model is None or created_at is None:
+            raise JobNotFound(job_id=job_id)
+        spend_key = self._keys.model_spend(text(model), budget_day(float(created_at)))
+        return int(user_id), text(job_class), spend_key
 
     def _transition_keys(
         self, job_id: str, user_id: int, job_class: str, spend_key: str, task_id: str | None

@@ -111,6 +111,7 @@ class Runner:
         self._sleep = sleep
         self._waiting: dict[str, asyncio.Future[_Outcome]] = {}
         self._running: dict[str, Job] = {}  # jobs waiting on KIE, for progress updates
+        self._handed: dict[str, Job] = {}  # just submitted and queued (`hand_over`)
         self._steps = {
             JobState.QUEUED: self._submit,
             JobState.SUBMITTING: self._resubmit,
@@ -137,8 +138,17 @@ class Runner:
             await self._sleep(delay)
             delay = min(delay * 2, STORE_RETRY_MAX_S)
 
+    def hand_over(self, job: Job) -> None:
+        """The job the service has just submitted and queued, so that `run` need not read
+        it back from Redis. Only a queued job is taken: should it have moved on before it
+        runs (cancelled), the move out of queued is refused by the store as it would be
+        after a read, since `_advance` passes the state it expects. An entry lives until
+        the job runs or is abandoned, so there are never more than the queue holds."""
+        if job.state is JobState.QUEUED:
+            self._handed[job.job_id] = job
+
     async def _run_from_store(self, job_id: str) -> None:
-        job = await self._store.get(job_id)
+        job = self._handed.pop(job_id, None) or await self._store.get(job_id)
         with logger.contextualize(job_id=job_id, model=job.model if job else None):
             while job is not None and job.state not in FINAL_STATES:
                 step = self._steps.get(job.state)
@@ -168,6 +178,7 @@ class Runner:
     def abandon(self, job_id: str) -> None:
         """The job was cancelled or expired elsewhere: stop waiting on it."""
         self._poller.forget(job_id)
+        self._handed.pop(job_id, None)
         future = self._waiting.pop(job_id, None)
         if future is not None and not future.done():
             future.set_result(_Outcome())
@@ -323,7 +334,7 @@ class Runner:
     async def _advance(self, job: Job, to: JobState, **fields: Unpack[JobFields]) -> Job | None:
         """Write the next state; None when the job moved on elsewhere (e.g. cancelled)."""
         try:
-            return await self._store.transition(job.job_id, to, expected={job.state}, **fields)
+            return await self._store.transition(job, to, expected={job.state}, **fields)
         except InvalidTransition:
             logger.info("job left {} elsewhere; stopping here", job.state)
             return None

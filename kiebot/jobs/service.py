@@ -144,8 +144,9 @@ class JobService:
         )
         if not self._scheduler.offer(job_class, job.job_id):
             # Filled up between the check and now: end it, which releases the reservation.
-            await self._store.transition(job.job_id, JobState.FAILED, error="job.queue_full")
+            await self._store.transition(job, JobState.FAILED, error="job.queue_full")
             raise QueueFull(job_class=job_class)
+        self._runner.hand_over(job)
         await self._notifier.job_changed(job)  # sends the status message with its position
         return job
 
@@ -161,9 +162,7 @@ class JobService:
         if job is None or job.user_id != user_id:
             raise JobNotFound(job_id=job_id)
         try:
-            cancelled = await self._store.transition(
-                job_id, JobState.CANCELLED, expected=CANCELLABLE
-            )
+            cancelled = await self._store.transition(job, JobState.CANCELLED, expected=CANCELLABLE)
         except InvalidTransition as exc:
             raise JobNotCancellable(
                 job_id=job_id, from_state=exc.from_state, to_state=JobState.CANCELLED
@@ -213,7 +212,8 @@ class JobService:
             rate_window_s=self._limits.rate_window_s,
         )
         if job.state is JobState.QUEUED and not self._scheduler.offer(job.job_class, job.job_id):
-            await self._store.transition(job.job_id, JobState.FAILED, error="job.queue_full")
+            await self._store.transition(job, JobState.FAILED, error="job.queue_full")
             raise QueueFull(job_class=job.job_class)
+        self._runner.hand_over(job)
         await self._notifier.job_changed(job)
         return job

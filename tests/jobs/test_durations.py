@@ -40,6 +40,7 @@ async def test_only_the_most_recent_durations_are_kept(redis: Redis) -> None:
     book = DurationBook(redis, KEYS, keep=5)
     for seconds in (100.0, 100.0, 100.0, 1.0, 2.0, 3.0, 4.0, 5.0):
         await book.record(MODEL, seconds)
+    await book.flush()  # the samples since the first record are written in the next batch
     assert await redis.lrange(KEYS.durations(MODEL), 0, -1) == [
         "5.000",
         "4.000",
@@ -76,6 +77,7 @@ async def test_the_cache_expires(redis: Redis) -> None:
     assert await book.typical(MODEL, default=30.0) == 30.0
     for seconds in (7.0, 8.0, 9.0):
         await other.record(MODEL, seconds)
+    await other.flush()
     clock.now += 59.0
     assert await book.typical(MODEL, default=30.0) == 30.0
     clock.now += 2.0
@@ -89,3 +91,44 @@ async def test_nonsense_is_neither_recorded_nor_read(redis: Redis) -> None:
     assert await redis.llen(KEYS.durations(MODEL)) == 0
     await redis.lpush(KEYS.durations(MODEL), "abc", "-1", "2", "3", "4")
     assert await book.typical(MODEL, default=30.0) == 3.0
+
+
+async def test_samples_count_at_once_and_reach_redis_in_one_batch(redis: Redis) -> None:
+    """A finished job costs no round trip of its own: its duration joins this process's
+    median at once and is written with the others at most `flush_s` later."""
+    clock = FakeClock()
+    book = DurationBook(redis, KEYS, flush_s=5.0, clock=clock)
+    assert await book.typical(MODEL, default=30.0) == 30.0
+    await book.record(MODEL, 10.0)  # the first is written at once
+    await book.record(MODEL, 12.0)
+    await book.record("z-image", 3.0)
+    await book.record(MODEL, 14.0)
+    assert await book.typical(MODEL, default=30.0) == 12.0
+    assert book.cached(MODEL) == 12.0
+    assert await redis.lrange(KEYS.durations(MODEL), 0, -1) == ["10.000"]
+
+    await redis.config_resetstat()
+    clock.now += 5.0
+    await book.record(MODEL, 16.0)  # due: everything waiting goes in one transaction
+
+    stats = await redis.info("commandstats")
+    assert stats["cmdstat_exec"]["calls"] == 1
+    assert "cmdstat_lrange" in stats  # the reply refreshes the cache
+    assert await redis.lrange(KEYS.durations(MODEL), 0, -1) == [
+        "16.000",
+        "14.000",
+        "12.000",
+        "10.000",
+    ]
+    assert await redis.lrange(KEYS.durations("z-image"), 0, -1) == ["3.000"]
+    assert await book.typical(MODEL, default=30.0) == 13.0
+
+
+async def test_unwritten_samples_survive_a_refresh_from_redis(redis: Redis) -> None:
+    clock = FakeClock()
+    book = DurationBook(redis, KEYS, ttl_s=60.0, clock=clock)
+    for seconds in (4.0, 5.0, 6.0):
+        await book.record(MODEL, seconds)  # 4 written, 5 and 6 waiting
+    clock.now += 61.0  # the cache expires; 5 and 6 wait for the next record's flush
+    await redis.lpush(KEYS.durations(MODEL), "100", "100")  # another process's samples
+    assert await book.typical(MODEL, default=30.0) == 6.0  # 6, 5 waiting; 100, 100, 4 read
