@@ -74,7 +74,6 @@ from kiebot.ops.runtime import (
 from kiebot.ops.systemd import SystemdNotifier
 from kiebot.payments import PaymentListener, Payments
 from kiebot.payments.periodic import ReconcileLoop
-from kiebot.preferences import Preferences
 from kiebot.rewards import RewardServices
 from kiebot.store import Keys, Scripts, StoreUnavailable, create_redis, ensure_reachable
 from kiebot.web.app import TELEGRAM_WEBHOOK_PATH, create_web_app
@@ -205,7 +204,7 @@ async def build_process(
     flows = surface.flows(service, delivery)
     usernames = Usernames(redis, keys)
     account = AccountServices.build(
-        redis, keys, billing=billing, preferences=Preferences(redis, keys),
+        redis, keys, billing=billing, preferences=surface.preferences,  # one, for its cache
         spending=rewards.spending_caps, catalog=catalog, store=store, jobs=service,
         delivery=delivery,
         erasure_hooks=(surface.pending.forget, usernames.forget, rewards.referrals.forget),

@@ -13,6 +13,11 @@ so a fallback would not help there and they are not counted here.
 
 Instead of a dead end the user is offered the first usable model along the entry's
 `fallback` chain, at its own price (`usable_fallback`).
+
+The failure count is asked at every submit, so it is cached per model for `cache_s`
+(about a second): failures recorded by this object drop the model's entry at once, and
+those of another process are seen within `cache_s`, a delay no user can tell from the
+time the failures took to happen.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from kiebot.store.keys import Keys
 
 FAILURE_THRESHOLD = 5
 FAILURE_WINDOW_S = 300.0
+CACHE_S = 1.0
 
 
 class Unavailable(StrEnum):
@@ -52,9 +58,14 @@ class ModelHealth:
         threshold: int = FAILURE_THRESHOLD,
         window_s: float = FAILURE_WINDOW_S,
         clock: Callable[[], float] = time.time,
+        cache_s: float = CACHE_S,
     ) -> None:
         if threshold < 1 or window_s <= 0:
             raise ValueError("threshold must be >= 1 and window_s > 0")
+        self._cache_s = cache_s
+        # model id -> (read at, failures); models are the catalog's, so few
+        self._failures: dict[str, tuple[float, int]] = {}
+        self._recorded = 0  # this object's failures so far: a read overlapping one is not kept
         self._redis = redis
         self._keys = keys
         self._catalog = catalog
@@ -67,15 +78,31 @@ class ModelHealth:
         """One provider-side failure of a job of this model (KIE failed, refused the key,
         ran out of credit); the user's own mistakes are not counted."""
         key, now = self._keys.model_failures(model_id), self._clock()
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zadd(key, {f"{now:.6f}:{secrets.token_hex(4)}": now})
-            pipe.zremrangebyscore(key, "-inf", now - self._window_s)
-            pipe.expire(key, int(self._window_s) + 1)
-            await pipe.execute()
+        self._forget_count(model_id)
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zadd(key, {f"{now:.6f}:{secrets.token_hex(4)}": now})
+                pipe.zremrangebyscore(key, "-inf", now - self._window_s)
+                pipe.expire(key, int(self._window_s) + 1)
+                await pipe.execute()
+        finally:
+            self._forget_count(model_id)
 
     async def failures(self, model_id: str) -> int:
-        since = self._clock() - self._window_s
-        return int(await self._redis.zcount(self._keys.model_failures(model_id), since, "+inf"))
+        """Failures in the window, as counted at most `cache_s` ago."""
+        now = self._clock()
+        cached = self._failures.get(model_id)
+        if cached is not None and 0 <= now - cached[0] < self._cache_s:
+            return cached[1]
+        recorded, key = self._recorded, self._keys.model_failures(model_id)
+        count = int(await self._redis.zcount(key, now - self._window_s, "+inf"))
+        if recorded == self._recorded and model_id in self._catalog:
+            self._failures[model_id] = (now, count)
+        return count
+
+    def _forget_count(self, model_id: str) -> None:
+        self._recorded += 1
+        self._failures.pop(model_id, None)
 
     async def spent_today(self, model_id: str) -> int:
         """Credits reserved today (UTC) for jobs of the model and not released."""

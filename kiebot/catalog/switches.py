@@ -4,7 +4,8 @@ The catalog file says which models exist and whether they start enabled; an oper
 may override that from the admin page (a model failing at KIE, out of budget). The
 overrides live in Redis (`Keys.model_switches`) so they outlive a restart and every
 process sees them; a short in-process cache keeps the submit path from asking Redis on
-every message while a change still shows up everywhere within `CACHE_S`.
+every message while a change still shows up everywhere within `CACHE_S`; a change made
+through this object (the admin pages of this process) shows up here at once.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from kiebot.catalog.model import ModelEntry
 from kiebot.store.keys import Keys
 from kiebot.store.replies import text_map
 
-CACHE_S = 2.0
+CACHE_S = 1.0
 
 
 class ModelSwitches:

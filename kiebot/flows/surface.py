@@ -3,7 +3,9 @@
 `SurfaceServices.build` makes the parts that do not depend on the job pipeline
 (preferences, live switches, model health, pending inputs, the /models menu), so the
 pipeline can use them (the runner counts model failures, the status offers fallbacks);
-`flows` then binds the job service once it exists.
+`flows` then binds the job service once it exists. `preferences` is the process's one
+`Preferences` (the account services get it too): its cache is true because every write
+of the process goes through it.
 """
 
 from __future__ import annotations

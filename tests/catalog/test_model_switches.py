@@ -34,3 +34,18 @@ async def test_an_unknown_model_cannot_be_switched(redis: Redis) -> None:
     with pytest.raises(UnknownModel):
         await switches.set_enabled("no/such-model", False)
     assert await redis.exists("kbswitch2:models:switches") == 0
+
+
+async def test_an_admin_switch_in_another_process_is_seen_within_a_second(
+    redis: Redis,
+) -> None:
+    catalog = load_catalog(None)
+    keys = Keys(prefix="kbswitch3:")
+    now = [0.0]
+    bot = ModelSwitches(redis, keys, catalog, clock=lambda: now[0])
+    admin = ModelSwitches(redis, keys, catalog)
+    entry = catalog.get("z-image")
+    assert await bot.is_enabled(entry)
+    await admin.set_enabled("z-image", False)
+    now[0] += 1.0
+    assert not await bot.is_enabled(entry)

@@ -100,3 +100,24 @@ async def test_stale_and_garbage_menu_buttons_are_answered_and_change_nothing(
     (body,) = task_bodies(kie)
     assert body["model"] == "z-image"
     assert (await harness.settled(user)).balance == CREDITS - 1
+
+
+async def test_a_choice_made_after_a_prompt_makes_the_next_one(
+    harness: Harness, kie: KieSimulator
+) -> None:
+    """The preferences are cached from the first prompt on: a choice made after it must
+    still shape the very next prompt (regression guard for the cache)."""
+    await harness.start()
+    user = harness.new_user()
+    first = await harness.say(user, "a lighthouse at dawn")
+    await harness.wait_final(user, first)
+    menu = await harness.say(user, "/models")
+    await press(harness, user, menu, "Text → image")
+    models = await screen(harness, user, menu, "choose a model")
+    await press(harness, user, models, "Flux-2 Pro")
+    await screen(harness, user, menu, "Flux-2 Pro, 4 credits")
+
+    second = await harness.say(user, "a lighthouse at dusk")
+    await harness.wait_final(user, second)
+
+    assert [body["model"] for body in task_bodies(kie)] == ["z-image", "flux-2/pro-text-to-image"]
