@@ -421,6 +421,9 @@ def build_dispatcher(
 ) -> Dispatcher:
     """Shared objects go in once, as workflow data; handlers get them by parameter name."""
     dispatcher = Dispatcher(
+        # Conversation state lives in Redis (`flows.PendingInputs`), so aiogram's FSM,
+        # which would build a context per update for nothing, is off.
+        disable_fsm=True,
         settings=settings,
         billing=billing,
         catalog=catalog,
