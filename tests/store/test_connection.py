@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from kiebot.store import create_redis
+from redis.asyncio import Redis
+
+from kiebot.store import Keys, Scripts, create_redis
 from tests.support.redis_server import RedisServer
 
 
@@ -22,3 +24,19 @@ async def test_callers_beyond_the_pool_wait_their_turn_past_the_redis_timeout(
     finally:
         await client.aclose()
     assert answers == [None] * 6
+
+
+async def test_a_script_runs_again_after_redis_lost_its_script_cache(redis: Redis) -> None:
+    """A restarted Redis has no scripts; the call loads its script again, unseen."""
+    scripts = Scripts(redis)
+    keys = Keys(prefix="test-connection:")
+    await scripts.account_open(
+        keys=[keys.user(1), keys.ledger(1), keys.applied(1), keys.new_users("d"), keys.users],
+        args=["1.0", "5", "60", "1", "0"],
+    )
+    await redis.script_flush()
+    flat, _ = await scripts.account_open(
+        keys=[keys.user(1), keys.ledger(1), keys.applied(1), keys.new_users("d"), keys.users],
+        args=["2.0", "5", "60", "1", "0"],
+    )
+    assert dict(zip(flat[::2], flat[1::2], strict=True))["balance"] == "5"  # granted once
