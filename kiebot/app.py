@@ -58,7 +58,7 @@ from kiebot.jobs.scheduler import ClassLimits, Scheduler
 from kiebot.jobs.service import JobLimits, JobService
 from kiebot.kie import Backoff, KeyPool, KieClient, create_kie_session
 from kiebot.kie.budget import KeyRejectedHook
-from kiebot.lifecycle import stop_event
+from kiebot.lifecycle import stop_event, tune_garbage_collector
 from kiebot.logs import LogFile, Redactor, setup_logging
 from kiebot.ops.activity import JobActivity
 from kiebot.ops.health import HealthChecks
@@ -546,6 +546,7 @@ async def run_app(settings: Settings) -> int:
             print(f"kiebot: {exc} (KIEBOT_REDIS_URL)", file=sys.stderr)
             return EXIT_UNREACHABLE
         process = await build_process(settings, redis, stack)
+        tune_garbage_collector()
         _announce(process)
         if settings.public_url:
             await start_webhook(process)
