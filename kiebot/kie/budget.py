@@ -13,7 +13,18 @@ setting we had first sustained 1 create/s of KIE's 2/s. A log of the last `limit
 times answers KIE's own question ("how many in the last window?") exactly: it admits the
 whole limit at once from idle and then exactly `limit` per window, so a backlog drains at
 `limit / (window + slack)`, 98% of the cap for creates. `slack_s` widens the window we
-guard against, absorbing the delay between a grant here and the request reaching KIE.
+guard against, absorbing some of the delay between a grant here and the request reaching KIE.
+
+Why a slot counts from its answer and not only from its grant: KIE counts a call when it
+arrives, and under load the event loop lags between our grant and the bytes leaving (and
+KIE's side lags too). A grant delayed 120 ms and the one `limit` grants later delayed by
+nothing land inside one KIE window however small the gap we kept between the grants, and
+no fixed slack covers a lag of unbounded size: that was one 429 in issue 3's benchmark.
+The answer to a call comes after KIE counted it, so once the caller marks its `Grant`
+answered the log counts it from then (`at = max(granted, answered)`); the grant that waits
+on it then reaches KIE more than a window after it, whatever the lag. The cost is the
+call's latency added to each slot's turn: a backlog drains at
+`limit / (window + slack + latency)`.
 """
 
 from __future__ import annotations
@@ -85,35 +96,67 @@ def read_rate(limit: int, window_s: float) -> Rate:
     return Rate(limit, window_s, slack_s=window_s * 0.05)
 
 
+@dataclass(slots=True)
+class Grant:
+    """One slot handed out by a `SlidingWindow`; `at` is the time the log counts it from.
+
+    The caller sends its call at once and calls `answered()` when the reply has come (or
+    the call failed): KIE has counted the call by then, so counting the slot from that
+    moment is safe whatever the delay between the grant and the call reaching KIE. Until
+    then the slot counts from its grant: we cannot wait for a reply that may hang for the
+    whole timeout, so for a call still in flight only the slack guards against that delay.
+    """
+
+    at: float
+
+    def answered(self) -> None:
+        """The call got its reply or failed: count the slot from now (never earlier)."""
+        self.at = max(self.at, asyncio.get_running_loop().time())
+
+
 class SlidingWindow:
     """Grants at most `rate.limit` slots in any interval of `rate.guarded_window_s`.
 
-    It remembers the last `limit` grant times; the next grant waits until the oldest of
-    them is more than a window old. Waiters queue on a lock, so they are served in
-    arrival order and a slot cannot be taken by a newcomer while older callers wait.
+    It remembers the last `limit` grants; the next grant waits until the first of them in
+    grant order is more than a window old, counted from its answer if it has one (see
+    `Grant`). Waiters queue on a lock, so they are served in arrival order and a slot
+    cannot be taken by a newcomer while older callers wait.
+
+    Answers come in any order, so the log is not sorted by `at`, and it need not be: grant
+    `n + limit` waits on the entry `limit` grants back, grant `n`, whose `at` (if answered)
+    is no earlier than its arrival at KIE. Grants are given in time order and no call
+    reaches KIE before its grant, so every call from grant `n + limit` on arrives more than
+    a window after call `n`. Of any `limit + 1` calls the last granted comes at least
+    `limit` grants after the first, so no window at KIE holds more than `limit`. A grant
+    answered only after the one waiting on it was given falls back to the grant-time
+    bound, which only the slack protects.
     """
 
     def __init__(self, rate: Rate) -> None:
         self._window = rate.guarded_window_s
-        self._granted: deque[float] = deque(maxlen=rate.limit)
+        self._granted: deque[Grant] = deque(maxlen=rate.limit)
         self._lock = asyncio.Lock()
 
     def _wait_s(self) -> float:
         """Seconds until a grant is allowed; a grant needs a strictly positive gap."""
         if len(self._granted) < (self._granted.maxlen or 0):
             return -1.0
-        return self._granted[0] + self._window - asyncio.get_running_loop().time()
+        return self._granted[0].at + self._window - asyncio.get_running_loop().time()
 
     def has_capacity(self) -> bool:
         return not self._lock.locked() and self._wait_s() < 0
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> Grant:
+        """Wait for a slot; mark the returned grant answered when the call is over."""
         async with self._lock:
-            # Sleeps until a computed time, not polling for an event: the loop only
-            # repeats when the timer fires a hair early.
+            # Sleeps until a computed time, not polling for an event: the loop repeats
+            # when the timer fires a hair early, or when the entry waited on was answered
+            # meanwhile and now counts from later.
             while (wait := self._wait_s()) >= 0:  # noqa: ASYNC110
                 await asyncio.sleep(max(wait, 0.001))
-            self._granted.append(asyncio.get_running_loop().time())
+            grant = Grant(asyncio.get_running_loop().time())
+            self._granted.append(grant)
+            return grant
 
 
 class RateBudget:
@@ -136,19 +179,21 @@ class RateBudget:
         """Seconds left in the current cool-down (zero or less: none)."""
         return self._cooldown_until - asyncio.get_running_loop().time()
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> Grant:
         """Wait for a slot, and send at once: a slot is only good at the moment it is given.
+
+        Mark the returned grant answered when the call is over (see `Grant`).
 
         A slot handed out while a cool-down is on (one that began while we queued) is
         void: we go round again rather than hold it and send when the cool-down ends,
         which would release every such holder in the same instant -- a burst the
-        limiter never allowed.
+        limiter never allowed. A void slot stays in the log at its grant time.
         """
         while True:
             await self._sit_out_cooldown()
-            await self._limiter.acquire()
+            grant = await self._limiter.acquire()
             if self.cooling_for() <= 0:
-                return
+                return grant
 
     def cool_down(self, retry_after: float | None = None) -> float:
         """Close the budget for a full window (or `retry_after`, if longer); returns it."""
@@ -161,6 +206,14 @@ class RateBudget:
         wait = self.cooling_for()
         if wait > 0:
             await asyncio.sleep(wait)
+
+
+@dataclass(frozen=True, slots=True)
+class CreateSlot:
+    """A create slot: the key to send with and the grant to mark answered afterwards."""
+
+    key_id: str
+    grant: Grant
 
 
 class KeyState(StrEnum):
@@ -280,24 +333,31 @@ class KeyPool:
         """The raw key, for scrubbing it out of texts that came back from KIE."""
         return self._key(key_id).secret
 
-    async def acquire_create(self) -> str:
-        """Wait for a create slot on some active key and return that key's id."""
+    async def acquire_create(self) -> CreateSlot:
+        """Wait for a create slot on some active key; it names the key to send with.
+
+        Mark `slot.grant` answered when the create is over (see `Grant`).
+        """
         while True:
             active = self._active()
             if not active:
                 raise KieNoKeyAvailable("every KIE API key has left the pool")
             key = self._pick(active)
-            await key.creates.acquire()
-            # The key may have left the pool while we queued for it: pick again.
+            grant = await key.creates.acquire()
+            # The key may have left the pool while we queued for it: pick again. The
+            # slot we leave behind was never used and keeps its grant time.
             if key.state is KeyState.ACTIVE:
-                return key.key_id
+                return CreateSlot(key.key_id, grant)
 
-    async def acquire_read(self, key_id: str) -> None:
-        """Wait for a read slot on this key; a key rejected for good cannot read."""
+    async def acquire_read(self, key_id: str) -> Grant:
+        """Wait for a read slot on this key; a key rejected for good cannot read.
+
+        Mark the returned grant answered when the read is over (see `Grant`).
+        """
         key = self._key(key_id)
         if key.state is KeyState.REJECTED:
             raise KieNoKeyAvailable(f"the key left the pool: {key.reason}", key_id=key_id)
-        await key.reads.acquire()
+        return await key.reads.acquire()
 
     def pick_key(self) -> str:
         """An active key for a call without a budget of its own (file uploads)."""

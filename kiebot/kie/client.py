@@ -1,11 +1,12 @@
 """The KIE client: calls, retries, and which key makes each call.
 
-Every call goes through one loop: take a slot in the key's budget, send, map the reply to
-data or a typed error, then decide. A retryable error waits (capped exponential backoff,
-full jitter) and tries again up to `Backoff.max_attempts`; a 429 also closes the key's
-budget for a window, so no caller can spin on it. A key fault (401, 402, 433) takes the
-key out of the pool; a create then moves on to another key at once, since KIE refused
-the call and nothing was created.
+Every call goes through one loop: take a slot in the key's budget, send, mark the slot
+answered (the budget counts it from the answer, since KIE counts the call when it arrives),
+map the reply to data or a typed error, then decide. A retryable error waits (capped
+exponential backoff, full jitter) and tries again up to `Backoff.max_attempts`; a 429 also
+closes the key's budget for a window, so no caller can spin on it. A key fault (401, 402,
+433) takes the key out of the pool; a create then moves on to another key at once, since
+KIE refused the call and nothing was created.
 
 Creates are the one call that is not idempotent. A create is retried only when KIE said
 it did not take it (an error code in the reply) or the connection never opened. A timeout
@@ -27,7 +28,7 @@ import aiohttp
 import orjson
 from loguru import logger
 
-from kiebot.kie.budget import BudgetKind, KeyPool
+from kiebot.kie.budget import BudgetKind, CreateSlot, Grant, KeyPool
 from kiebot.kie.envelope import parse_reply, parse_retry_after
 from kiebot.kie.errors import (
     KieCreateOutcomeUnknown,
@@ -115,9 +116,10 @@ class KieClient:
         retries = 0
         last_error: KieError | None = None
         while True:
-            key_id = await self._create_key(last_error)
+            slot = await self._create_slot(last_error)
+            key_id = slot.key_id
             try:
-                data = await self._send(key_id, "POST", url, json=body)
+                data = await self._send_granted(slot.grant, key_id, "POST", url, json=body)
             except KieTransportError as exc:
                 if exc.request_sent:
                     raise KieCreateOutcomeUnknown(
@@ -213,7 +215,7 @@ class KieClient:
                     retry=prepared.replayable,
                 )
 
-    async def _create_key(self, last_error: KieError | None) -> str:
+    async def _create_slot(self, last_error: KieError | None) -> CreateSlot:
         try:
             return await self._pool.acquire_create()
         except KieNoKeyAvailable as exc:
@@ -225,9 +227,9 @@ class KieClient:
         """A GET with retries, always on the given key (reads cannot switch accounts)."""
         retries = 0
         while True:
-            await self._pool.acquire_read(key_id)
+            grant = await self._pool.acquire_read(key_id)
             try:
-                return await self._send(key_id, "GET", url, **kwargs)
+                return await self._send_granted(grant, key_id, "GET", url, **kwargs)
             except KieError as exc:
                 retries = await self._recover(exc, key_id, "read", retries, switch_key=False)
 
@@ -262,6 +264,19 @@ class KieClient:
         waited = await self._backoff.wait(retries, at_least=at_least)
         logger.info("KIE call failed ({}); retry {} after {:.2f}s", error, retries + 1, waited)
         return retries + 1
+
+    async def _send_granted(
+        self, grant: Grant, key_id: str, method: str, url: str, **kwargs: Any
+    ) -> Any:
+        """`_send` on a budget slot, which then counts from the moment the call was over.
+
+        KIE counted the call before we hear back, however late it was sent; see
+        `budget.Grant`. A failure or a cancellation ends the call too.
+        """
+        try:
+            return await self._send(key_id, method, url, **kwargs)
+        finally:
+            grant.answered()
 
     async def _send(self, key_id: str, method: str, url: str, **kwargs: Any) -> Any:
         """One HTTP exchange, counted by endpoint and KIE's code when metrics are on."""

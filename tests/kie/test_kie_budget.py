@@ -168,6 +168,70 @@ async def test_slots_given_during_a_cool_down_are_void_not_bunched() -> None:
     assert not [t for t in sent if 0.15 < t - sent[0] < 0.35]  # nothing went out meanwhile
 
 
+async def test_a_grant_answered_late_pushes_the_next_back_to_answer_plus_window() -> None:
+    """Regression (issue 3, 11 reads in a second): a slot counts from its answer.
+
+    KIE counts a call when it arrives, which can be any time before its answer: the next
+    grant that waits on this slot must be a guarded window after the answer, not the grant.
+    """
+    rate = Rate(2, 1.0, slack_s=0.05)
+    with frozen_time() as clock:
+        budget = RateBudget(rate)
+        first = await budget.acquire()
+        await budget.acquire()
+        clock.now += 0.3
+        first.answered()  # the reply to the first call came 300 ms after its grant
+        assert first.at == clock.now
+        clock.now += 0.9  # 1.2 s after the grant: the old rule would give a slot here
+        assert not budget.has_capacity()
+        clock.now = first.at + rate.guarded_window_s - 0.001
+        assert not budget.has_capacity()
+        clock.now = first.at + rate.guarded_window_s + 0.001
+        assert budget.has_capacity()
+        await budget.acquire()
+
+
+async def test_an_unanswered_grant_keeps_its_grant_time() -> None:
+    """A call still in flight (it may hang for the whole timeout) does not hold the budget."""
+    rate = Rate(1, 1.0, slack_s=0.05)
+    with frozen_time() as clock:
+        budget = RateBudget(rate)
+        in_flight = await budget.acquire()
+        granted = in_flight.at
+        clock.now = granted + rate.guarded_window_s - 0.001
+        assert not budget.has_capacity()
+        clock.now = granted + rate.guarded_window_s + 0.001
+        assert budget.has_capacity()
+        await budget.acquire()
+        in_flight.answered()  # answered after the next grant: too late to matter, harmless
+        assert in_flight.at == clock.now
+
+
+async def test_an_answer_never_moves_a_slot_earlier() -> None:
+    with frozen_time() as clock:
+        budget = RateBudget(Rate(1, 1.0))
+        grant = await budget.acquire()
+        clock.now -= 0.5  # only a test's clock goes backwards; at = max(granted, answered)
+        grant.answered()
+        assert grant.at == clock.now + 0.5
+
+
+async def test_answers_out_of_order_still_hold_the_window() -> None:
+    """The log is not sorted once answers come back out of order; each grant waits on the
+    one `limit` back, and no window of arrivals holds more than `limit`."""
+    rate = Rate(3, 1.0, slack_s=0.0)
+    with frozen_time() as clock:
+        budget = RateBudget(rate)
+        grants = [await budget.acquire() for _ in range(3)]
+        arrivals = [clock.now + lag for lag in (0.4, 0.0, 0.2)]  # sent late, then answered
+        clock.now += 0.5
+        for grant in reversed(grants):
+            grant.answered()
+        taken = await _greedy(budget, clock, 3.0)
+    # every later call arrives no earlier than its grant
+    assert max_in_any_window(arrivals + taken, rate.window_s) <= rate.limit
+
+
 # -- the key pool -----------------------------------------------------------------------------
 
 
@@ -193,7 +257,7 @@ async def test_secret_str_keys_are_accepted() -> None:
 
 async def test_creates_go_round_robin() -> None:
     pool = KeyPool([KEY_A, KEY_B, KEY_C])
-    picked = [await pool.acquire_create() for _ in range(6)]
+    picked = [(await pool.acquire_create()).key_id for _ in range(6)]
     assert sorted(picked) == sorted([ID_A, ID_B, ID_C] * 2)
     assert picked[:3] != [picked[0]] * 3
 
@@ -202,13 +266,13 @@ async def test_creates_skip_a_key_without_capacity() -> None:
     with frozen_time():
         pool = KeyPool([KEY_A, KEY_B], create_limit=1, create_window_s=10.0)
         await pool._keys[ID_A].creates.acquire()  # A's window is spent elsewhere
-        assert await pool.acquire_create() == ID_B  # A's turn, but B can go now
+        assert (await pool.acquire_create()).key_id == ID_B  # A's turn, but B can go now
 
 
 async def test_with_no_key_free_the_one_cooling_down_least_is_queued_on() -> None:
     with frozen_time():
         pool = KeyPool([KEY_A, KEY_B], create_limit=2, create_window_s=10.0)
-        picked = [await pool.acquire_create() for _ in range(4)]
+        picked = [(await pool.acquire_create()).key_id for _ in range(4)]
         assert sorted(picked) == sorted([ID_A, ID_A, ID_B, ID_B])
         pool.penalize(ID_A, "create")
         assert not any(pool._keys[k].creates.has_capacity() for k in (ID_A, ID_B))
@@ -222,7 +286,7 @@ async def test_a_401_rejects_for_good_and_reports_once() -> None:
     pool.report_fault(ID_A, KieUnauthorized(key_id=ID_A))  # a concurrent call saw it too
     assert reports == [(ID_A, "unauthorized (401)")]
     assert pool.active_key_ids() == [ID_B]
-    assert [await pool.acquire_create() for _ in range(3)] == [ID_B] * 3
+    assert [(await pool.acquire_create()).key_id for _ in range(3)] == [ID_B] * 3
     with pytest.raises(KieNoKeyAvailable):
         await pool.acquire_read(ID_A)
 
@@ -251,7 +315,7 @@ async def test_restore_brings_a_rejected_key_back() -> None:
     pool.report_fault(ID_A, KieUnauthorized())
     assert pool.status()[0].state is KeyState.REJECTED
     pool.restore(ID_A)
-    assert await pool.acquire_create() == ID_A
+    assert (await pool.acquire_create()).key_id == ID_A
 
 
 async def test_a_failing_hook_does_not_break_the_pool() -> None:
@@ -265,11 +329,11 @@ async def test_a_failing_hook_does_not_break_the_pool() -> None:
 
 async def test_a_key_leaving_while_a_create_waits_sends_it_elsewhere() -> None:
     pool = KeyPool([KEY_A, KEY_B], create_limit=1, create_window_s=0.5)
-    assert {await pool.acquire_create(), await pool.acquire_create()} == {ID_A, ID_B}
+    assert {(await pool.acquire_create()).key_id for _ in range(2)} == {ID_A, ID_B}
     waiter = asyncio.create_task(pool.acquire_create())
     await asyncio.sleep(0)
     pool.report_fault(ID_A, KieUnauthorized())
-    assert await waiter == ID_B
+    assert (await waiter).key_id == ID_B
 
 
 async def test_unknown_keys_are_typed_errors() -> None:
