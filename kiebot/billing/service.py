@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 
 from kiebot.billing.errors import InsufficientBalance
 from kiebot.store.keys import DAILY_TTL_S, Keys
-from kiebot.store.replies import text, text_map
+from kiebot.store.replies import pairs_map, text, text_map
 from kiebot.store.scripts import Scripts
 
 STARTING_GRANT_OP = "grant:start"
@@ -129,9 +129,10 @@ class Billing:
         day = time.strftime("%Y-%m-%d", time.gmtime(now))  # counts today's new users
         keys = [*self._money_keys(user_id), self._keys.new_users(day), self._keys.users]
         flat, stream = await self._scripts.account_open(keys=keys, args=args)
-        account = Account.from_hash(user_id, dict(zip(flat[::2], flat[1::2], strict=True)))
+        account = Account.from_hash(user_id, pairs_map(flat))
         ledger = [
-            LedgerEntry.from_stream(text(entry_id), _pairs(fields)) for entry_id, fields in stream
+            LedgerEntry.from_stream(text(entry_id), pairs_map(fields))
+            for entry_id, fields in stream
         ]
         return account, ledger
 
@@ -224,8 +225,3 @@ class Billing:
         if len(self._languages) >= LANGUAGE_CACHE_SIZE:
             self._languages.pop(next(iter(self._languages)))
         self._languages[user_id] = language
-
-
-def _pairs(flat: list[Any]) -> dict[str, str]:
-    """A stream entry's fields as a script returns them, {field, value, ...}, as a dict."""
-    return {text(name): text(value) for name, value in zip(flat[::2], flat[1::2], strict=True)}

@@ -37,7 +37,7 @@ from kiebot.jobs.states import FINAL_STATES, SETTLEMENT, JobState, sources
 from kiebot.ops.activity import JobActivity
 from kiebot.ops.metrics import Metrics
 from kiebot.store.keys import HISTORY_CAP, TASK_TTL_S, Keys
-from kiebot.store.replies import optional_text, text, text_map, texts
+from kiebot.store.replies import optional_text, pairs_map, text, text_map, texts
 from kiebot.store.scripts import Scripts
 
 JobClass = Literal["image", "video"]
@@ -228,11 +228,6 @@ def _timeline(data: Mapping[str, str]) -> list[tuple[JobState, float]]:
     return sorted(passed, key=lambda entry: entry[1])
 
 
-def _pairs(flat: Sequence[str]) -> dict[str, str]:
-    """HGETALL's flat reply, as scripts return it, to a dict."""
-    return dict(zip(flat[::2], flat[1::2], strict=True))
-
-
 def _flatten(data: Mapping[str, str]) -> list[str]:
     return [item for pair in data.items() for item in pair]
 
@@ -367,7 +362,7 @@ class JobStore:
         if status == "duplicate":
             if len(reply) == 1:
                 raise JobNotFound(job_id=job.job_id)
-            return Job.from_hash(_pairs(reply[1:]))
+            return Job.from_hash(pairs_map(reply[1:]))
         raise _SUBMIT_REFUSALS[status](reply, job)
 
     async def transition(
@@ -411,7 +406,7 @@ class JobStore:
         keys = self._transition_keys(job_id, user_id, job_class, spend_key, fields.get("task_id"))
         reply = await self._scripts.job_transition(keys=keys, args=args)
         if reply[0] in ("ok", "same"):
-            moved = Job.from_hash(_pairs(reply[1:]))
+            moved = Job.from_hash(pairs_map(reply[1:]))
             if reply[0] == "ok" and to in FINAL_STATES:
                 duration = moved.updated_at - moved.created_at
                 self._metrics.job_ended(moved.model, to.value, duration, moved.price)

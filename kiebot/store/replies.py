@@ -7,7 +7,7 @@ what the client does, decoding bytes should a client without decoding ever be pa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 
 def text(value: bytes | str) -> str:
@@ -24,3 +24,9 @@ def texts(values: Iterable[bytes | str]) -> list[str]:
 
 def text_map(data: Mapping[bytes | str, bytes | str]) -> dict[str, str]:
     return {text(key): text(value) for key, value in data.items()}
+
+
+def pairs_map(flat: Sequence[bytes | str]) -> dict[str, str]:
+    """A flat {field, value, ...} list (HGETALL or a stream entry, as a script returns
+    them) as a dict."""
+    return {text(name): text(value) for name, value in zip(flat[::2], flat[1::2], strict=True)}
