@@ -8,6 +8,7 @@ from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, Message
 
 from kiebot.bot.albums import AlbumCollector
+from kiebot.bot.matching import Matches
 from kiebot.bot.outcomes import PhotoChoice, TakeOffer, render
 from kiebot.bot.status import RetryOn
 from kiebot.catalog import Kind
@@ -19,7 +20,7 @@ from kiebot.jobs import job_id_for_message
 
 def flows_router() -> Router:
     router = Router(name="flows")
-    router.message.register(photo, F.photo | F.document)
+    router.message.register(photo, Matches(F.photo | F.document))
     router.callback_query.register(photo_choice, PhotoChoice.filter())
     router.callback_query.register(take_offer, TakeOffer.filter())
     router.callback_query.register(retry_on, RetryOn.filter())

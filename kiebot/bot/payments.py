@@ -25,6 +25,7 @@ from aiogram.types import (
 from loguru import logger
 
 from kiebot.billing import Billing, LedgerEntry
+from kiebot.bot.matching import Matches
 from kiebot.bot.texts import TEXTS, text
 from kiebot.delivery import Delivery
 from kiebot.delivery.errors import DeliveryError
@@ -46,8 +47,8 @@ def build_payments_router() -> Router:
     router = Router(name="payments")
     router.message.register(buy, Command("buy"))
     router.message.register(subscription, Command("subscription"))
-    router.message.register(paid, F.successful_payment)
-    router.message.register(refunded, F.refunded_payment)
+    router.message.register(paid, Matches(F.successful_payment))
+    router.message.register(refunded, Matches(F.refunded_payment))
     router.callback_query.register(choose_offer, BuyOffer.filter())
     router.callback_query.register(cancel_subscription, CancelSubscription.filter())
     router.pre_checkout_query.register(pre_checkout)

@@ -21,6 +21,7 @@ from kiebot.account import Languages
 from kiebot.bot.account import account_router
 from kiebot.bot.admin import build_admin_router
 from kiebot.bot.flows import flows_router, text_prompt
+from kiebot.bot.matching import Matches
 from kiebot.bot.models_menu import models_router
 from kiebot.bot.payments import build_payments_router, render_statement
 from kiebot.bot.refusals import RefusalGate
@@ -73,7 +74,7 @@ def _core() -> Router:
 
 def _fallbacks() -> Router:
     router = Router(name="fallbacks")
-    router.message.register(text_prompt, F.text, ~F.text.startswith("/"))
+    router.message.register(text_prompt, Matches(F.text & ~F.text.startswith("/")))
     router.message.register(unsupported)
     router.callback_query.register(stale_button)
     return router
