@@ -234,7 +234,7 @@ async def scale(params: ScaleParams, result: ScenarioResult) -> None:
         kie_probe = KieProbe(rig.kie)
         bot = await rig.start_kiebot()
         idle, trips0 = bot.sample(), await rig.redis_round_trips()
-        calls0 = rig.bot_api_calls()
+        calls0, by_method0 = rig.bot_api_calls(), dict(rig.telegram.stats.calls)
         probe = TelegramProbe(rig.telegram, rig.telegram.token)
         users = _users(params.jobs)
         probers = _users(1000, PROBE_BASE + 10_000)
@@ -263,6 +263,13 @@ async def scale(params: ScaleParams, result: ScenarioResult) -> None:
         # the chatting users' updates included, as in the CPU figure
         result.add("Redis round trips per delivered job", trips / max(probe.photos, 1))
         result.add("Bot API calls per delivered job", calls / max(probe.photos, 1))
+        reads = rig.kie.stats.totals.reads
+        result.add("KIE state reads per delivered job", reads / max(probe.photos, 1))
+        result.extra["bot_api_calls_by_method"] = {
+            method: n - by_method0.get(method, 0)
+            for method, n in rig.telegram.stats.calls.items()
+            if n > by_method0.get(method, 0)
+        }
         side = probe.latencies("probe")
         result.add("update -> first reply p50 (/start, /balance)", quantile(side, 0.5) * 1000, "ms")
         result.add(
