@@ -18,8 +18,10 @@ from typing import Any
 
 from kiebot.bench.procs import Child, base_env
 from kiebot.bench.redis_server import RedisServer, find_redis_server, free_port
+from kiebot.jobs.durations import DurationBook
 from kiebot.sim.kie import KeySpec, KieSimConfig, KieSimulator
 from kiebot.sim.telegram import TelegramSimConfig, TelegramSimulator
+from kiebot.store import Keys, create_redis
 
 KIE_KEY = "bench-key-1"
 ECHO_USERNAME = "echo_bench_bot"
@@ -113,6 +115,19 @@ class Rig:
     async def redis_round_trips(self) -> int:
         assert self.redis is not None  # noqa: S101 (set by open)
         return await self.redis.round_trips()
+
+    async def learned_durations(self, model: str, seconds: list[float]) -> None:
+        """Leave in Redis what a bot that finished these jobs of `model` would have
+        learned (written by `jobs.durations.DurationBook`, as the bot writes it)."""
+        assert self.redis is not None  # noqa: S101 (set by open)
+        redis = create_redis(self.redis.url)
+        try:
+            book = DurationBook(redis, Keys())
+            for value in seconds:
+                await book.record(model, value)
+            await book.flush()
+        finally:
+            await redis.aclose()
 
     def bot_api_calls(self) -> int:
         """Bot API calls the simulator answered so far, long polls left out."""
