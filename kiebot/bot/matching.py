@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
-from magic_filter import MagicFilter
+from aiogram.utils.magic_filter import MagicFilter
 
 
 class Matches(Filter):
