@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 
 import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice
@@ -83,6 +85,29 @@ async def test_status_never_sends_an_identical_edit(
 
     assert status.requests == 1
     assert tg.stats.edits == 0
+
+
+async def test_status_on_screen_keeps_no_keyboard_and_still_sees_it_change(
+    delivery: Delivery, tg: TelegramSimulator, chat_id: int
+) -> None:
+    """2,000 jobs in flight each held their status keyboard (pydantic models) for nothing."""
+    status = delivery.status(chat_id)
+    keyboard = cancel_button()
+    kept = weakref.ref(keyboard)
+    await status.show("generating", keyboard)
+    del keyboard
+    gc.collect()
+    assert kept() is None
+
+    status.update("generating", cancel_button())  # the same text and buttons: no edit
+    await status.drain()
+    assert tg.stats.edits == 0
+    other = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="Retry", callback_data="retry:1")]]
+    )
+    await status.finish("generating", other)  # same text, other buttons: an edit
+    assert tg.stats.edits == 1
+    assert tg.chat(chat_id)[0].buttons() != []
 
 
 async def test_late_updates_after_finish_are_ignored(
