@@ -128,15 +128,19 @@ class Runner:
         would resume it. The cost is the same as a restart's: a create may be repeated
         (`submitting`), a result sent twice (`delivering`).
         """
-        delay = STORE_RETRY_S
-        while True:
-            try:
-                await self._run_from_store(job_id)
-                return
-            except _STORE_DOWN as exc:
-                logger.warning("Redis unavailable ({!r}); job resumes in {:.0f} s", exc, delay)
-            await self._sleep(delay)
-            delay = min(delay * 2, STORE_RETRY_MAX_S)
+        handed = self._handed.get(job_id)
+        # One log context for the job's whole life: each costs a generator, a token and a
+        # context copy, about 0.5 KB, for as long as the job runs.
+        with logger.contextualize(job_id=job_id, model=handed.model if handed else None):
+            delay = STORE_RETRY_S
+            while True:
+                try:
+                    await self._run_from_store(job_id)
+                    return
+                except _STORE_DOWN as exc:
+                    logger.warning("Redis unavailable ({!r}); job resumes in {:.0f} s", exc, delay)
+                await self._sleep(delay)
+                delay = min(delay * 2, STORE_RETRY_MAX_S)
 
     def hand_over(self, job: Job) -> None:
         """The job the service has just submitted and queued, so that `run` need not read
@@ -148,13 +152,22 @@ class Runner:
             self._handed[job.job_id] = job
 
     async def _run_from_store(self, job_id: str) -> None:
-        job = self._handed.pop(job_id, None) or await self._store.get(job_id)
-        with logger.contextualize(job_id=job_id, model=job.model if job else None):
-            while job is not None and job.state not in FINAL_STATES:
-                step = self._steps.get(job.state)
-                if step is None:  # created: submit() writes queued in the same script
-                    return
-                job = await step(job)
+        job = self._handed.pop(job_id, None)
+        if job is None:  # recovered, or resumed after Redis was away: read it
+            job = await self._store.get(job_id)
+            if job is None:
+                return
+            with logger.contextualize(model=job.model):
+                await self._step_until_final(job)
+            return
+        await self._step_until_final(job)
+
+    async def _step_until_final(self, job: Job | None) -> None:
+        while job is not None and job.state not in FINAL_STATES:
+            step = self._steps.get(job.state)
+            if step is None:  # created: submit() writes queued in the same script
+                return
+            job = await step(job)
 
     # -- hooks for the poller, callbacks and cancellation ---------------------------------
 

@@ -131,11 +131,10 @@ class Scheduler:
     async def _run_holding_slot(self, lane: _Lane, job_id: str) -> None:
         lane.in_flight += 1
         try:
-            with logger.contextualize(job_id=job_id):
-                await self._run_job(job_id)
+            await self._run_job(job_id)
         except Exception:
             # One job's bug must not stop the lane; the job stays in Redis for recovery.
-            logger.exception("the runner failed on a job")
+            logger.exception("the runner failed on job {}", job_id)
         finally:
             lane.in_flight -= 1
             lane.slots.release()

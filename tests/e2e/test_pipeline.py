@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from loguru import logger
 
 from kiebot.jobs import Job, JobState
 from kiebot.sim.kie import KieSimulator
@@ -412,3 +413,22 @@ async def test_the_status_shows_generation_time_while_kie_works(
     final = await harness.wait_final(user, status)
     assert final.text == "✅ Done. 1 credit spent."
     assert harness.telegram.stats.retry_after_violations == 0
+
+
+async def test_a_jobs_log_lines_carry_its_id_and_model(harness: Harness, kie: KieSimulator) -> None:
+    """An operator greps the log by job id; the runner sets it once for the job's life."""
+    await harness.start()
+    lines: list[tuple[str, dict[str, object]]] = []
+    sink = logger.add(lambda m: lines.append((m.record["message"], dict(m.record["extra"]))))
+    try:
+        user = harness.new_user()
+        kie.fail_next(1, fail_code="500", fail_msg="internal error")  # an end worth a line
+        status = await harness.say(user, "a lighthouse on a cliff at dawn")
+        await harness.wait_final(user, status)
+    finally:
+        logger.remove(sink)
+
+    ended = [extra for message, extra in lines if message.startswith("job ended failed")]
+    assert len(ended) == 1, [message for message, _ in lines]
+    assert ended[0].get("model") == MODEL
+    assert str(ended[0].get("job_id", "")).strip()
