@@ -75,7 +75,8 @@ class StatusMessage:
         self._spawn = spawn
         self._clock = clock
         self._shown: Shown | None = None
-        self._wanted: Content | None = None  # None once it is on screen
+        # The content to show and how it will look on screen; None once it is there.
+        self._wanted: tuple[Content, Shown] | None = None
         self._last_put = -math.inf
         self._lock = asyncio.Lock()
         self._flusher: asyncio.Task[None] | None = None
@@ -91,7 +92,7 @@ class StatusMessage:
 
     async def show(self, text: str, reply_markup: InlineKeyboardMarkup | None = None) -> int:
         """Put `text` on screen now (sending the message if there is none); its id."""
-        self._wanted = (text, reply_markup)
+        self._wanted = _wanted(text, reply_markup)
         await self._stop_waiting_flusher()
         await self._apply()
         if self._message_id is None:  # only when the very first send failed
@@ -102,7 +103,7 @@ class StatusMessage:
         """Ask for `text` to be shown; coalesced with other updates, never awaited."""
         if self._finished or isinstance(self.error, RecipientUnavailable):
             return
-        self._wanted = (text, reply_markup)
+        self._wanted = _wanted(text, reply_markup)
         if self._flusher is None or self._flusher.done():
             self._flusher = self._spawn(self._flush())
 
@@ -155,16 +156,16 @@ class StatusMessage:
                 raise  # we are being cancelled ourselves, not just the flusher
 
     def _up_to_date(self) -> bool:
-        return self._wanted is None or _on_screen(self._wanted) == self._shown
+        return self._wanted is None or self._wanted[1] == self._shown
 
     async def _apply(self) -> None:
         async with self._lock:
             wanted = self._wanted
             if wanted is None:
                 return
-            shown = _on_screen(wanted)
+            content, shown = wanted
             if shown != self._shown:
-                await self._put(*wanted)
+                await self._put(*content)
                 self._shown = shown
                 self._last_put = self._clock()
             if self._wanted is wanted:  # no newer text came during the request
@@ -187,6 +188,7 @@ class StatusMessage:
         self._message_id = await self._sender.send_text(self.chat_id, text, reply_markup=markup)
 
 
-def _on_screen(content: Content) -> Shown:
-    text, markup = content
-    return text, markup.model_dump_json(exclude_none=True) if markup is not None else None
+def _wanted(text: str, markup: InlineKeyboardMarkup | None) -> tuple[Content, Shown]:
+    """The content, and its look on screen worked out once (compared on every flush)."""
+    shown = markup.model_dump_json(exclude_none=True) if markup is not None else None
+    return (text, markup), (text, shown)
