@@ -25,6 +25,7 @@ release otherwise), so money and state cannot disagree.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -69,6 +70,9 @@ class JobNotifier(Protocol):
 class _Outcome:
     record: TaskRecord | None = None
     error: KieError | None = None
+
+
+_TIMED_OUT = _Outcome()  # the model's timeout passed first
 
 
 CallbackUrl = Callable[[str], str | None]
@@ -128,10 +132,9 @@ class Runner:
         would resume it. The cost is the same as a restart's: a create may be repeated
         (`submitting`), a result sent twice (`delivering`).
         """
-        handed = self._handed.get(job_id)
         # One log context for the job's whole life: each costs a generator, a token and a
         # context copy, about 0.5 KB, for as long as the job runs.
-        with logger.contextualize(job_id=job_id, model=handed.model if handed else None):
+        with logger.contextualize(job_id=job_id, model=self._handed_model(job_id)):
             delay = STORE_RETRY_S
             while True:
                 try:
@@ -141,6 +144,10 @@ class Runner:
                     logger.warning("Redis unavailable ({!r}); job resumes in {:.0f} s", exc, delay)
                 await self._sleep(delay)
                 delay = min(delay * 2, STORE_RETRY_MAX_S)
+
+    def _handed_model(self, job_id: str) -> str | None:
+        handed = self._handed.get(job_id)
+        return handed.model if handed else None
 
     def hand_over(self, job: Job) -> None:
         """The job the service has just submitted and queued, so that `run` need not read
@@ -152,22 +159,22 @@ class Runner:
             self._handed[job.job_id] = job
 
     async def _run_from_store(self, job_id: str) -> None:
+        """Step the job until it is final. The job is held by this one frame only, and
+        each step's result replaces it: with 2,000 jobs in flight, a caller keeping the
+        queued record while the job runs cost a second record per job (scale's census)."""
         job = self._handed.pop(job_id, None)
+        context: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
         if job is None:  # recovered, or resumed after Redis was away: read it
             job = await self._store.get(job_id)
             if job is None:
                 return
-            with logger.contextualize(model=job.model):
-                await self._step_until_final(job)
-            return
-        await self._step_until_final(job)
-
-    async def _step_until_final(self, job: Job | None) -> None:
-        while job is not None and job.state not in FINAL_STATES:
-            step = self._steps.get(job.state)
-            if step is None:  # created: submit() writes queued in the same script
-                return
-            job = await step(job)
+            context = logger.contextualize(model=job.model)
+        with context:
+            while job is not None and job.state not in FINAL_STATES:
+                step = self._steps.get(job.state)
+                if step is None:  # created: submit() writes queued in the same script
+                    return
+                job = await step(job)
 
     # -- hooks for the poller, callbacks and cancellation ---------------------------------
 
@@ -276,14 +283,20 @@ class Runner:
             typical_s=typical,
             family=entry.endpoint,
         )
+        # A timer rather than `asyncio.wait_for`, which adds a coroutine, a future and a
+        # callback to each of the thousands of jobs that wait at once.
+        timeout = asyncio.get_running_loop().call_later(
+            max(remaining, 0.0), self._resolve, job.job_id, _TIMED_OUT
+        )
         try:
-            outcome = await asyncio.wait_for(future, max(remaining, 0.0))
-        except TimeoutError:
-            return await self._end(job, JobState.EXPIRED, "job.expired", "model timeout")
+            outcome = await future
         finally:
+            timeout.cancel()
             self._waiting.pop(job.job_id, None)
             self._running.pop(job.job_id, None)
             self._poller.forget(job.job_id)
+        if outcome is _TIMED_OUT:
+            return await self._end(job, JobState.EXPIRED, "job.expired", "model timeout")
         return await self._settle_outcome(job, outcome)
 
     async def _settle_outcome(self, job: Job, outcome: _Outcome) -> Job | None:
