@@ -82,6 +82,16 @@ class LedgerEntry:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class AccountOpening:
+    """A user's account as `kb_open_account` (_account.lua) opens it: its KEYS (today's
+    count of new users, the set of all users) and ARGV (starting credits, the count's
+    TTL, the user id)."""
+
+    keys: tuple[str, str]
+    args: tuple[str, str, str]
+
+
 class Billing:
     """Accounts and operator credit changes; see the module doc for what is elsewhere."""
 
@@ -103,6 +113,16 @@ class Billing:
         self._clock = clock
         self._languages: dict[int, str] = {}
 
+    def opening(self, user_id: int) -> AccountOpening:
+        """What a script needs to open the user's account with the starting grant on the
+        way (`job_submit.lua`: a user's first update can be a prompt)."""
+        now = self._clock()
+        day = time.strftime("%Y-%m-%d", time.gmtime(now))  # counts today's new users
+        return AccountOpening(
+            keys=(self._keys.new_users(day), self._keys.users),
+            args=(str(self._starting_credits), str(DAILY_TTL_S), str(user_id)),
+        )
+
     def _money_keys(self, user_id: int) -> list[str]:
         k = self._keys
         return [k.user(user_id), k.ledger(user_id), k.applied(user_id)]
@@ -123,11 +143,9 @@ class Billing:
         return await self._open(user_id, entries)
 
     async def _open(self, user_id: int, entries: int) -> tuple[Account, list[LedgerEntry]]:
-        now = self._clock()
-        args = [repr(now), str(self._starting_credits), str(DAILY_TTL_S), str(user_id)]
-        args.append(str(entries))
-        day = time.strftime("%Y-%m-%d", time.gmtime(now))  # counts today's new users
-        keys = [*self._money_keys(user_id), self._keys.new_users(day), self._keys.users]
+        opening = self.opening(user_id)
+        keys = [*self._money_keys(user_id), *opening.keys]
+        args = [repr(self._clock()), *opening.args, str(entries)]
         flat, stream = await self._scripts.account_open(keys=keys, args=args)
         account = Account.from_hash(user_id, pairs_map(flat))
         ledger = [

@@ -1,6 +1,7 @@
 """Jobs: the record, the state machine, the scheduler, the runner, polling, recovery."""
 
 from kiebot.jobs.errors import (
+    AlreadySubmitted,
     InsufficientCredits,
     InvalidTransition,
     JobError,
@@ -24,6 +25,7 @@ __all__ = [
     "FINAL_STATES",
     "SETTLEMENT",
     "TRANSITIONS",
+    "AlreadySubmitted",
     "InsufficientCredits",
     "InvalidTransition",
     "Job",

@@ -7,8 +7,13 @@ outcomes a service decides about (`InvalidTransition` when a cancel lost to deli
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kiebot.errors import KiebotError
 from kiebot.jobs.states import JobState
+
+if TYPE_CHECKING:
+    from kiebot.jobs.record import Job
 
 
 class JobError(KiebotError):
@@ -91,3 +96,13 @@ class JobNotFound(JobError):
     def __init__(self, *, job_id: str) -> None:
         super().__init__(f"no job {job_id}")
         self.job_id = job_id
+
+
+class AlreadySubmitted(JobError):
+    """The job id was submitted before (Telegram delivered the message again after a
+    crash): nothing was reserved or written now, and `job` is the record as it stands,
+    which the first submit's path is carrying on."""
+
+    def __init__(self, job: Job) -> None:
+        super().__init__(f"job {job.job_id} was submitted before")
+        self.job = job

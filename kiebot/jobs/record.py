@@ -22,9 +22,11 @@ from typing import Any, Literal, TypedDict, Unpack, get_args
 import orjson
 from redis.asyncio import Redis
 
+from kiebot.billing import AccountOpening
 from kiebot.billing.spending import DailyCapReached
 from kiebot.errors import KiebotError
 from kiebot.jobs.errors import (
+    AlreadySubmitted,
     InsufficientCredits,
     InvalidTransition,
     JobNotFound,
@@ -303,14 +305,19 @@ class JobStore:
         rate_window_s: float = 60.0,
         input_files: Sequence[str] = (),
         model_budget: int | None = None,
+        opening: AccountOpening | None = None,
+        duplicate_raises: bool = False,
     ) -> Job:
         """Reserve the price and enqueue the job, or raise why not (and change nothing).
 
         Raises `TooManyActiveJobs`, `SubmitRateLimited`, `QueueFull`, `DailyCapReached`
         (the user's own cap, `billing.spending`), `ModelOverBudget` (the operator's
         `model_budget`, credits per UTC day on this model) or `InsufficientCredits`,
-        checked in that order. A retry with the same `job_id`
-        returns the job as first submitted and reserves nothing again.
+        checked in that order. A retry with the same `job_id` reserves nothing again and
+        returns the job as first submitted, or raises `AlreadySubmitted` with it when
+        `duplicate_raises` (a caller that must not enqueue it twice). With `opening`
+        (`Billing.opening`) a user not seen before gets their account and starting grant
+        in the same call; without it the account must be open.
         """
         _check_submit(job_class, price, max_active_per_user, max_queue, rate_limit)
         now = self._clock()
@@ -330,9 +337,17 @@ class JobStore:
         )
         limits = [max_active_per_user, max_queue, rate_limit, rate_window_s, self._history_cap]
         budget = "" if model_budget is None else str(model_budget)
-        args = [job_id, repr(now), str(price), *map(str, limits), budget, *_flatten(job.to_hash())]
-        reply = await self._scripts.job_submit(keys=self._submit_keys(user_id, job), args=args)
+        keys = self._submit_keys(user_id, job)
+        opened = ("", "", "")
+        if opening is not None:
+            keys.extend(opening.keys)
+            opened = opening.args
+        args = [job_id, repr(now), str(price), *map(str, limits), budget, *opened]
+        args.extend(_flatten(job.to_hash()))
+        reply = await self._scripts.job_submit(keys=keys, args=args)
         submitted = self._submitted(job, reply)
+        if duplicate_raises and submitted is not job:
+            raise AlreadySubmitted(submitted)
         if reply[0] == "ok":
             self._metrics.job_reserved(price)
         return submitted

@@ -13,7 +13,7 @@ from typing import Any
 
 from kiebot.billing import Billing
 from kiebot.catalog import Catalog, Kind
-from kiebot.jobs.errors import InvalidTransition, JobNotFound, QueueFull
+from kiebot.jobs.errors import AlreadySubmitted, InvalidTransition, JobNotFound, QueueFull
 from kiebot.jobs.record import Job, JobStore, new_job_id
 from kiebot.jobs.runner import JobNotifier, Runner
 from kiebot.jobs.scheduler import Scheduler
@@ -108,13 +108,10 @@ class JobService:
         full queue costs the user nothing. Photos still at Telegram are counted here and
         uploaded by the runner (`Job.input_files`). A `job_id` that exists already (a
         message or button Telegram delivered again after a crash) returns that job and
-        does nothing else: recovery is already carrying it on.
+        does nothing else: recovery is already carrying it on. The user's account is
+        opened, with the starting grant, by the submit script itself: a user's first
+        update can be a prompt, and this way a submit is one round trip.
         """
-        if job_id is not None:
-            existing = await self._store.get(job_id)
-            if existing is not None:
-                return existing
-        await self._billing.ensure_account(request.user_id)
         entry = self._catalog.get(request.model_id)
         images = request.image_urls
         entry.check_images(len(images) + len(request.input_files))
@@ -126,22 +123,30 @@ class JobService:
                 task_input[entry.image_field] = list(images)
         job_class = entry.job_class.value
         if not self._scheduler.has_room(job_class):
+            existing = await self._store.get(job_id) if job_id is not None else None
+            if existing is not None:
+                return existing
             raise QueueFull(job_class=job_class)
-        job = await self._store.submit(
-            job_id or new_job_id(),
-            request.user_id,
-            request.chat_id,
-            entry.id,
-            job_class,  # type: ignore[arg-type]
-            task_input,
-            entry.price_for(request.options),
-            max_active_per_user=self._limits.max_active_per_user,
-            max_queue=self._limits.max_queue,
-            rate_limit=self._limits.rate_limit,
-            rate_window_s=self._limits.rate_window_s,
-            input_files=request.input_files,
-            model_budget=entry.daily_budget,
-        )
+        try:
+            job = await self._store.submit(
+                job_id or new_job_id(),
+                request.user_id,
+                request.chat_id,
+                entry.id,
+                job_class,  # type: ignore[arg-type]
+                task_input,
+                entry.price_for(request.options),
+                max_active_per_user=self._limits.max_active_per_user,
+                max_queue=self._limits.max_queue,
+                rate_limit=self._limits.rate_limit,
+                rate_window_s=self._limits.rate_window_s,
+                input_files=request.input_files,
+                model_budget=entry.daily_budget,
+                opening=self._billing.opening(request.user_id),
+                duplicate_raises=True,
+            )
+        except AlreadySubmitted as duplicate:
+            return duplicate.job
         if not self._scheduler.offer(job_class, job.job_id):
             # Filled up between the check and now: end it, which releases the reservation.
             await self._store.transition(job, JobState.FAILED, error="job.queue_full")
@@ -198,20 +203,24 @@ class JobService:
             raise JobNotRetryable(job_id=job_id, from_state=old.state, to_state=JobState.QUEUED)
         if not self._scheduler.has_room(old.job_class):
             raise QueueFull(job_class=old.job_class)
-        job = await self._store.submit(
-            uuid.uuid5(_RETRIES, f"{job_id}:{op_key}").hex,
-            old.user_id,
-            old.chat_id,
-            old.model,
-            old.job_class,
-            old.input,
-            old.price,
-            max_active_per_user=self._limits.max_active_per_user,
-            max_queue=self._limits.max_queue,
-            rate_limit=self._limits.rate_limit,
-            rate_window_s=self._limits.rate_window_s,
-        )
-        if job.state is JobState.QUEUED and not self._scheduler.offer(job.job_class, job.job_id):
+        try:
+            job = await self._store.submit(
+                uuid.uuid5(_RETRIES, f"{job_id}:{op_key}").hex,
+                old.user_id,
+                old.chat_id,
+                old.model,
+                old.job_class,
+                old.input,
+                old.price,
+                max_active_per_user=self._limits.max_active_per_user,
+                max_queue=self._limits.max_queue,
+                rate_limit=self._limits.rate_limit,
+                rate_window_s=self._limits.rate_window_s,
+                duplicate_raises=True,
+            )
+        except AlreadySubmitted as duplicate:
+            return duplicate.job  # the form sent twice: the first one's job, not queued again
+        if not self._scheduler.offer(job.job_class, job.job_id):
             await self._store.transition(job, JobState.FAILED, error="job.queue_full")
             raise QueueFull(job_class=job.job_class)
         self._runner.hand_over(job)

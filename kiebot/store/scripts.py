@@ -35,6 +35,13 @@ def _with_spending(name: str) -> str:
     return f"{_source('_money')}\n{_source('_spending')}\n{_source(name)}"
 
 
+def _with_account(name: str, *libraries: str) -> str:
+    """The script's source after the money and account libraries (`kb_open_account`),
+    and any other `libraries` it calls."""
+    sources = [_source(lib) for lib in ("_money", "_account", *libraries)]
+    return "\n".join([*sources, _source(name)])
+
+
 class Script:
     """A Lua script called by its SHA1 (EVALSHA), loaded again when Redis lost it (a
     restart empties the script cache), so callers never see NOSCRIPT.
@@ -64,8 +71,8 @@ class Scripts:
 
     def __init__(self, redis: Redis) -> None:
         self.ledger_apply: Script = Script(redis, _with_money("ledger_apply"))
-        self.account_open: Script = Script(redis, _with_money("account_open"))
-        self.job_submit: Script = Script(redis, _with_spending("job_submit"))
+        self.account_open: Script = Script(redis, _with_account("account_open"))
+        self.job_submit: Script = Script(redis, _with_account("job_submit", "_spending"))
         self.job_transition: Script = Script(redis, _with_money("job_transition"))
         self.job_set_fields: Script = Script(redis, _source("job_set_fields"))
         # Rewards and limits (kiebot/rewards, kiebot/billing/spending.py, kiebot/bot/limits.py).

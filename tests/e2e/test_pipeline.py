@@ -211,8 +211,9 @@ async def test_a_full_queue_says_busy_and_charges_nothing(
         "I am very busy right now. Please try again in a minute; nothing was charged."
     )
     assert await harness.jobs_of(third) == []
-    third_money = await harness.settled(third)
-    assert [(e.type, e.amount) for e in third_money.ledger] == [("grant", STARTING_CREDITS)]
+    assert (await harness.money(third)).ledger == []  # refused before the account was opened
+    account = await harness.running.billing.ensure_account(third.id)  # as their /balance
+    assert (account.balance, account.held) == (STARTING_CREDITS, 0)
 
     # Clean up through the users' own buttons: both come back in full.
     for user, status in ((second, queued), (first, running)):

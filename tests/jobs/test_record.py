@@ -8,6 +8,7 @@ import pytest
 from redis.asyncio import Redis
 
 from kiebot.jobs import (
+    AlreadySubmitted,
     InsufficientCredits,
     Job,
     JobNotFound,
@@ -111,6 +112,40 @@ async def test_a_user_without_an_account_has_no_credit(redis: Redis) -> None:
         await submit(jobs, 9, price=1)
     assert refused.value.balance == 0
     assert await snapshot(redis) == {}
+
+
+async def test_a_first_prompt_opens_the_account_with_the_grant_in_the_same_call(
+    redis: Redis,
+) -> None:
+    jobs, billing = stores(redis, Clock())
+    opening = billing.opening(9)
+    job = await submit(jobs, 9, price=4, opening=opening)
+    again = await submit(jobs, 8, price=4, opening=billing.opening(8))  # another new user
+    await submit(jobs, 9, price=1, opening=opening)  # the account is open: no second grant
+
+    assert job.state is JobState.QUEUED
+    assert again.state is JobState.QUEUED
+    assert await money(redis, 9) == (5, 5)
+    assert await ledger_types(redis, 9) == ["grant", "reservation", "reservation"]
+    assert await ledger_sum(redis, 9) == 5
+    assert await redis.smembers(KEYS.users) == {"8", "9"}
+    account = await billing.ensure_account(9)  # as /start would find it
+    assert (account.balance, account.held) == (5, 5)
+    assert await ledger_types(redis, 9) == ["grant", "reservation", "reservation"]
+
+
+async def test_a_duplicate_submit_can_say_so_instead_of_returning_the_job(redis: Redis) -> None:
+    jobs, billing = stores(redis, Clock())
+    job_id = new_job_id()
+    args = (job_id, 1, 1, "flux", "image", {"prompt": "x"}, 3)
+    first = await jobs.submit(*args, opening=billing.opening(1))
+    before = await snapshot(redis)
+
+    with pytest.raises(AlreadySubmitted) as duplicate:
+        await jobs.submit(*args, opening=billing.opening(1), duplicate_raises=True)
+
+    assert duplicate.value.job == first
+    assert await snapshot(redis) == before
 
 
 async def test_the_active_job_cap_refuses_until_a_job_ends(redis: Redis) -> None:

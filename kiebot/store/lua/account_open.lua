@@ -1,5 +1,6 @@
 -- Open a user's account and give the starting grant, exactly once per user.
--- Cheap when the account exists: two reads, no writes. Uses kb_move from _money.lua.
+-- Cheap when the account exists: two reads, no writes. Uses kb_open_account from
+-- _account.lua.
 --
 -- KEYS[1] user hash     (kb:user:{id})
 -- KEYS[2] ledger stream (kb:ledger:{id})
@@ -25,22 +26,6 @@ local function opened()
   return {redis.call('HGETALL', KEYS[1]), entries}
 end
 
-if redis.call('HGET', KEYS[1], 'granted') == '1' then
-  return opened()
-end
--- An account may exist without the grant: an operator credited the user first.
-redis.call('HSETNX', KEYS[1], 'balance', 0)
-redis.call('HSETNX', KEYS[1], 'held', 0)
-redis.call('HSETNX', KEYS[1], 'created_at', ARGV[1])
-redis.call('HSETNX', KEYS[1], 'banned', 0)
-local credits = tonumber(ARGV[2])
-if credits > 0 then
-  kb_move(KEYS[1], KEYS[2], KEYS[3], 'grant:start', credits, 0, 'grant', 'start', '', ARGV[1])
-end
-redis.call('HSET', KEYS[1], 'granted', 1)
--- [new users] The first sighting by the bot (an operator may have opened it earlier).
-redis.call('INCR', KEYS[4])
-redis.call('EXPIRE', KEYS[4], ARGV[3])
--- [end new users]
-redis.call('SADD', KEYS[5], ARGV[4])
+kb_open_account(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3],
+  ARGV[4])
 return opened()

@@ -1,6 +1,9 @@
 -- Submit a job: check the user's limits, reserve its price and write the queued record,
--- all or nothing. Refusals write nothing (beyond trimming expired rate-window entries).
--- Uses kb_move from _money.lua, kb_spent_since and kb_record_spending from _spending.lua.
+-- all or nothing. Refusals write nothing beyond trimming expired rate-window entries and,
+-- for a user seen here first, opening the account with the starting grant (as the bot
+-- did before submitting when this took two calls). Uses kb_move from _money.lua,
+-- kb_open_account from _account.lua, kb_spent_since and kb_record_spending from
+-- _spending.lua.
 --
 -- KEYS[1] user hash      (kb:user:{id})
 -- KEYS[2] ledger stream  (kb:ledger:{id})
@@ -14,6 +17,8 @@
 -- KEYS[10] recent jobs   (kb:jobs:recent, sorted set: job id -> submit time; admin index)
 -- KEYS[11] user spending (kb:user:{id}:spending, sorted set, see _spending.lua)
 -- KEYS[12] model spend   (kb:models:spend:{model}:{day}, hash, today's; see keys.py)
+-- KEYS[13] new users     (kb:users:new:{YYYY-MM-DD}; only when ARGV[10] is not '')
+-- KEYS[14] all users     (kb:users; only when ARGV[10] is not '')
 -- ARGV[1] job id
 -- ARGV[2] now            (unix seconds, float)
 -- ARGV[3] price          (integer credits >= 0)
@@ -23,7 +28,10 @@
 -- ARGV[7] rate window    (seconds)
 -- ARGV[8] history cap
 -- ARGV[9] the model's daily budget in credits ('' for none)
--- ARGV[10..] the job record as field, value pairs (state queued, t_created, t_queued)
+-- ARGV[10] starting credits of an account opened here ('': the account must be open)
+-- ARGV[11] TTL of the day's new-user count (seconds)
+-- ARGV[12] the user id (for the all-users set)
+-- ARGV[13..] the job record as field, value pairs (state queued, t_created, t_queued)
 --
 -- Returns one of:
 --   {'ok'}                          reserved, written, enqueued
@@ -50,6 +58,11 @@ if redis.call('EXISTS', KEYS[4]) == 1 then
 end
 if redis.call('HEXISTS', KEYS[3], 'reserve:' .. job_id) == 1 then
   return {'duplicate'}  -- reserved once, record since deleted: never reserve again
+end
+
+if ARGV[10] ~= '' then
+  kb_open_account(KEYS[1], KEYS[2], KEYS[3], KEYS[13], KEYS[14], ARGV[2], ARGV[10], ARGV[11],
+    ARGV[12])
 end
 
 local max_active = tonumber(ARGV[4])
@@ -104,7 +117,7 @@ if status ~= 'applied' then
   return {'insufficient', balance}
 end
 
-redis.call('HSET', KEYS[4], unpack(ARGV, 10))
+redis.call('HSET', KEYS[4], unpack(ARGV, 13))
 redis.call('SADD', KEYS[5], job_id)
 redis.call('SADD', KEYS[6], job_id)
 redis.call('LPUSH', KEYS[7], job_id)
