@@ -62,7 +62,9 @@ class BotSession(AiohttpSession):
         method: TelegramMethod[TelegramType],
         timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
     ) -> TelegramType:
-        """aiogram's request, with a JSON body when the call carries no file."""
+        """aiogram's request, with a JSON body when the call carries no file. A call with
+        a file (the result's upload, one per job) is handed to aiogram, which prepares its
+        parameters again: a few fields, next to the streamed upload."""
         files: dict[str, Any] = {}
         body: dict[str, Any] = {}
         for key, value in method.model_dump(warnings=False).items():
