@@ -42,11 +42,12 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.methods import SendDocument, SendPhoto, SendVideo, TelegramMethod
-from aiogram.types import InlineKeyboardMarkup, InputFile, LabeledPrice, Message
+from aiogram.types import InlineKeyboardMarkup, InputFile, LabeledPrice, Message, MessageId
 from loguru import logger
 
 from kiebot.delivery import refusals
 from kiebot.delivery.errors import DeliveryFailed, RecipientUnavailable, ResultUnavailable
+from kiebot.delivery.methods import EditText, SendText
 from kiebot.delivery.pacing import Pacer
 from kiebot.delivery.status import StatusMessage
 from kiebot.delivery.stream import (
@@ -352,10 +353,11 @@ class Delivery:
         send a new one. Without `reply_markup` the message loses its keyboard.
         """
 
-        async def edit() -> Message | bool:
-            return await self._bot.edit_message_text(
-                text=text, chat_id=chat_id, message_id=message_id, reply_markup=reply_markup
+        async def edit() -> MessageId | bool:
+            method = EditText(
+                chat_id=chat_id, message_id=message_id, text=text, reply_markup=reply_markup
             )
+            return await self._bot(method)
 
         try:
             await self._request(chat_id, edit, bulk=True)
@@ -403,12 +405,11 @@ class Delivery:
         *,
         bulk: bool = False,
     ) -> int:
-        async def send() -> Message:
-            if parse_mode is None:
-                return await self._bot.send_message(chat_id, text, reply_markup=markup)
-            return await self._bot.send_message(
-                chat_id, text, reply_markup=markup, parse_mode=parse_mode
-            )
+        async def send() -> MessageId:
+            method = SendText(chat_id=chat_id, text=text, reply_markup=markup)
+            if parse_mode is not None:
+                method.parse_mode = parse_mode
+            return await self._bot(method)
 
         try:
             message = await self._request(chat_id, send, bulk=bulk)
