@@ -10,11 +10,11 @@ import aiohttp
 import pytest
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
 from kiebot.delivery import Delivery, Pacer
+from kiebot.delivery.session import BotSession
 from kiebot.sim.kie import KieSimConfig, KieSimulator
 from kiebot.sim.telegram import SimUser, TelegramSimulator
 from tests.delivery.helpers import FAST_PACING, MediaHost, fast_sim_config, start_media_host
@@ -22,8 +22,8 @@ from tests.delivery.helpers import FAST_PACING, MediaHost, fast_sim_config, star
 ANNA = SimUser(id=2**32 + 77, first_name="Anna", username="anna", language_code="ru")
 
 
-class LoopbackSession(AiohttpSession):
-    """aiogram's session, closed without its 250 ms pause.
+class LoopbackSession(BotSession):
+    """The bot's session, closed without aiogram's 250 ms pause.
 
     The pause lets TLS connections shut down cleanly; these are plain loopback HTTP, and
     the pause would add a quarter second to every test.

@@ -14,6 +14,7 @@ from kiebot.delivery import (
     RecipientUnavailable,
     ResultUnavailable,
 )
+from kiebot.delivery.session import ONE_BODY_MAX
 from kiebot.sim.kie import KieSimulator
 from kiebot.sim.media import mp4_bytes, png_bytes
 from kiebot.sim.telegram import SimUser, TelegramSimulator
@@ -53,6 +54,22 @@ async def test_photo_from_kie_is_delivered_with_its_file_id(
         original = await response.read()
     assert tg.file_bytes(done.file_id) == original
     assert done.size == len(original)
+
+
+async def test_a_photo_larger_than_one_body_arrives_whole(
+    delivery: Delivery, tg: TelegramSimulator, host: MediaHost, chat_id: int
+) -> None:
+    """Past `ONE_BODY_MAX` the upload streams on after the part read ahead: the bytes
+    Telegram stores are the result's, none lost or repeated at the seam."""
+    data = png_bytes(700, 700, noise_seed="seam")  # incompressible, about 1.4 MB
+    assert len(data) > ONE_BODY_MAX
+    url = host.add("/r/large.png", data, "image/png")
+
+    done = await delivery.send_result(chat_id, url, kind="image", caption="Done")
+
+    assert done.method == "photo"
+    assert done.file_id is not None
+    assert tg.file_bytes(done.file_id) == data
 
 
 async def test_resend_by_file_id_downloads_nothing(
