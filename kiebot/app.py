@@ -172,7 +172,7 @@ async def build_process(
     scripts = Scripts(redis)
     billing = Billing(redis, keys, scripts, starting_credits=settings.starting_credits)
     metrics = Metrics()
-    store = JobStore(redis, keys, scripts, activity=JobActivity(redis, keys), metrics=metrics)
+    store = JobStore(redis, keys, scripts, metrics=metrics)
     catalog = load_catalog(settings.catalog_path)
     surface = SurfaceServices.build(redis, keys, catalog)
     # The alert hook binds late: the alerts are built with the other operations below.

@@ -159,7 +159,7 @@ class LowBalanceNotifier:
         await self._inner.job_changed(job, progress=progress)
         if job.state is not JobState.DONE:
             return
-        balance = await self._watch.notice_due(job.user_id)
+        balance = await self._watch.notice_due(job.user_id, balance_after=job.balance_after)
         if balance is None:
             return
         language = await self._billing.language(job.user_id)

@@ -36,9 +36,8 @@ from kiebot.jobs.errors import (
     TooManyActiveJobs,
 )
 from kiebot.jobs.states import FINAL_STATES, SETTLEMENT, JobState, sources
-from kiebot.ops.activity import JobActivity
 from kiebot.ops.metrics import Metrics
-from kiebot.store.keys import HISTORY_CAP, TASK_TTL_S, Keys
+from kiebot.store.keys import ACTIVITY_TTL_S, HISTORY_CAP, TASK_TTL_S, WAITS_CAP, Keys
 from kiebot.store.replies import optional_text, pairs_map, text, text_map, texts
 from kiebot.store.scripts import Scripts
 
@@ -95,6 +94,9 @@ class Job:
     `input_files` are Telegram file ids of the user's photos: the runner uploads them to
     KIE when it submits the job and adds their URLs to `input` then (never a Telegram
     URL, which holds the bot token), so the job keeps what it needs across a restart.
+    `balance_after` is the owner's balance just after a final job's settlement, written by
+    the move that settled it (None before): the low-balance notice reads it instead of
+    asking Redis again.
     """
 
     job_id: str
@@ -119,6 +121,7 @@ class Job:
     result_ready_at: float | None = None
     timeline: list[tuple[JobState, float]] = field(default_factory=list)
     input_files: list[str] = field(default_factory=list)
+    balance_after: int | None = None
 
     @property
     def is_final(self) -> bool:
@@ -144,6 +147,8 @@ class Job:
         }
         if self.input_files:
             data["input_files"] = orjson.dumps(self.input_files).decode()
+        if self.balance_after is not None:
+            data["balance_after"] = str(self.balance_after)
         data.update((k, v) for k, v in encode_fields(self.fields()).items() if v)
         data.update((f"t_{state}", repr(at)) for state, at in self.timeline)
         return data
@@ -188,6 +193,7 @@ class Job:
             result_ready_at=_optional_float(data.get("result_ready_at")),
             timeline=_timeline(data),
             input_files=orjson.loads(data.get("input_files") or "[]"),
+            balance_after=_optional_int(data.get("balance_after")),
         )
 
 
@@ -278,9 +284,7 @@ class JobStore:
         history_cap: int = HISTORY_CAP,
         task_ttl_s: int = TASK_TTL_S,
         metrics: Metrics | None = None,
-        activity: JobActivity | None = None,
     ) -> None:
-        self._activity = activity  # the admin overview's per-minute counts (ops.activity)
         self._metrics = metrics or Metrics()  # counted here: every job's money moves here
         self._redis = redis
         self._keys = keys
@@ -404,51 +408,23 @@ class JobStore:
         them (its state may be stale: the script checks the current one).
         """
         if isinstance(job, str):
-            job_id, (user_id, job_class, spend_key) = job, await self._owner(job)
+            job_id, (user_id, job_class, model, created_at) = job, await self._owner(job)
         else:
             job_id, user_id, job_class = job.job_id, job.user_id, job.job_class
-            spend_key = self._keys.model_spend(job.model, budget_day(job.created_at))
+            model, created_at = job.model, job.created_at
         allowed = sources(to) & _expected_states(expected)
+        now = self._clock()
         args = [
             job_id,
             to.value,
-            repr(self._clock()),
+            repr(now),
             ",".join(sorted(allowed)),
             SETTLEMENT.get(to, ""),
             str(self._task_ttl_s),
+            str(ACTIVITY_TTL_S),
+            str(WAITS_CAP),
             *_flatten(encode_fields(fields)),
         ]
-        keys = self._transition_keys(job_id, user_id, job_class, spend_key, fields.get("task_id"))
-        reply = await self._scripts.job_transition(keys=keys, args=args)
-        if reply[0] in ("ok", "same"):
-            moved = Job.from_hash(pairs_map(reply[1:]))
-            if reply[0] == "ok" and to in FINAL_STATES:
-                duration = moved.updated_at - moved.created_at
-                self._metrics.job_ended(moved.model, to.value, duration, moved.price)
-                if self._activity is not None:
-                    await self._activity.job_ended(moved.model, to.value, duration)
-            return moved
-        if reply[0] == "missing":
-            raise JobNotFound(job_id=job_id)
-        raise InvalidTransition(job_id=job_id, from_state=JobState(reply[1]), to_state=to)
-
-    async def _owner(self, job_id: str) -> tuple[int, str, str]:
-        """(user id, job class, model spend key) of a stored job, for `transition`'s keys.
-
-        Who owns the job and its queue never changes, so reading it first is race-free;
-        the script needs those keys up front, as Redis requires of every key a script uses.
-        """
-        user_id, job_class, model, created_at = await self._redis.hmget(
-            self._keys.job(job_id), ["user_id", "job_class", "model", "created_at"]
-        )
-        if user_id is None or job_class is None or model is None or created_at is None:
-            raise JobNotFound(job_id=job_id)
-        spend_key = self._keys.model_spend(text(model), budget_day(float(created_at)))
-        return int(user_id), text(job_class), spend_key
-
-    def _transition_keys(
-        self, job_id: str, user_id: int, job_class: str, spend_key: str, task_id: str | None
-    ) -> list[str]:
         k = self._keys
         keys = [
             k.job(job_id),
@@ -458,11 +434,37 @@ class JobStore:
             k.user(user_id),
             k.ledger(user_id),
             k.applied(user_id),
-            spend_key,  # KEYS[8]: the model's spend on the day the job was reserved
+            k.model_spend(model, budget_day(created_at)),  # the day the job was reserved
+            k.activity(int(now // 60)),  # the admin overview's counts (ops.activity)
+            k.activity_waits(model),
         ]
+        task_id = fields.get("task_id")
         if task_id:
             keys.append(k.task(task_id))
-        return keys
+        reply = await self._scripts.job_transition(keys=keys, args=args)
+        if reply[0] in ("ok", "same"):
+            moved = Job.from_hash(pairs_map(reply[1:]))
+            if reply[0] == "ok" and to in FINAL_STATES:
+                duration = moved.updated_at - moved.created_at
+                self._metrics.job_ended(moved.model, to.value, duration, moved.price)
+            return moved
+        if reply[0] == "missing":
+            raise JobNotFound(job_id=job_id)
+        raise InvalidTransition(job_id=job_id, from_state=JobState(reply[1]), to_state=to)
+
+    async def _owner(self, job_id: str) -> tuple[int, str, str, float]:
+        """(user id, job class, model, creation time) of a stored job, for `transition`'s
+        keys.
+
+        Who owns the job and its queue never changes, so reading it first is race-free;
+        the script needs those keys up front, as Redis requires of every key a script uses.
+        """
+        user_id, job_class, model, created_at = await self._redis.hmget(
+            self._keys.job(job_id), ["user_id", "job_class", "model", "created_at"]
+        )
+        if user_id is None or job_class is None or model is None or created_at is None:
+            raise JobNotFound(job_id=job_id)
+        return int(user_id), text(job_class), text(model), float(created_at)
 
     async def set_fields(self, job_id: str, **fields: Unpack[JobFields]) -> None:
         """Write fields that do not change the state (status message id, attempts).

@@ -2,15 +2,15 @@
 
 Prometheus counters start from zero at every restart and live in this process only; the
 overview's chart and rates ("jobs per minute", "success rate", "errors in the last
-hours") must survive a restart, so the runner also counts each ended job here, in Redis:
-one small hash per minute (`Keys.activity`, fields per outcome) that expires after a
-day. Reading six hours is one pipelined round trip of 360 `HGETALL`s.
+hours") must survive a restart, so each ended job is also counted in Redis: one small
+hash per minute (`Keys.activity`, fields per outcome) that expires after a day. Reading
+six hours is one pipelined round trip of 360 `HGETALL`s.
 
 The wait of each delivered job (submit to done, what the user felt) goes to a capped
 list per model, from which the overview takes p50 and p95.
 
-Writing is best effort: a job that has ended must not fail, nor miss telling its user,
-because a statistic could not be written (the error is logged, the count is lost).
+Both are written by the move that ends the job (`job_transition.lua`), in the same
+script call: counted exactly once, and no round trip of their own. This module reads.
 """
 
 from __future__ import annotations
@@ -20,11 +20,9 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from loguru import logger
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
-from kiebot.store.keys import ACTIVITY_TTL_S, WAITS_CAP, Keys
+from kiebot.store.keys import Keys
 from kiebot.store.replies import text_map, texts
 
 OUTCOMES = ("done", "failed", "cancelled", "expired")
@@ -72,21 +70,6 @@ class JobActivity:
         self._redis = redis
         self._keys = keys
         self._clock = clock
-
-    async def job_ended(self, model: str, outcome: str, waited_s: float) -> None:
-        """Count one ended job; a delivered one also records its wait."""
-        key = self._keys.activity(int(self._clock() // 60))
-        try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.hincrby(key, outcome, 1)
-                pipe.expire(key, ACTIVITY_TTL_S)
-                if outcome == "done" and math.isfinite(waited_s) and waited_s >= 0:
-                    waits = self._keys.activity_waits(model)
-                    pipe.lpush(waits, f"{waited_s:.3f}")
-                    pipe.ltrim(waits, 0, WAITS_CAP - 1)
-                await pipe.execute()
-        except RedisError as exc:
-            logger.warning("could not count the ended job: {!r}", exc)
 
     async def minutes(self, count: int) -> list[Bucket]:
         """The last `count` minutes, oldest first, the current (partial) one last."""

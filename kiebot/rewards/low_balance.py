@@ -25,10 +25,16 @@ class LowBalanceWatch:
     def threshold(self) -> int:
         return self._threshold
 
-    async def notice_due(self, user_id: int) -> int | None:
+    async def notice_due(self, user_id: int, *, balance_after: int | None = None) -> int | None:
         """The balance when the user should be told now (and it is remembered), else
-        None; always None when the threshold is 0 (notices off)."""
+        None; always None when the threshold is 0 (notices off).
+
+        `balance_after` is the balance the job's settlement left, when the caller has it:
+        at or above the threshold, no notice is due and Redis is not asked.
+        """
         if self._threshold == 0:
+            return None
+        if balance_after is not None and balance_after >= self._threshold:
             return None
         keys = [self._keys.user(user_id), self._keys.ledger(user_id)]
         balance = int(await self._scripts.balance_low(keys=keys, args=[self._threshold]))

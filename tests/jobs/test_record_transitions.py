@@ -19,6 +19,7 @@ from kiebot.jobs import (
     JobStore,
 )
 from kiebot.jobs.states import is_final
+from kiebot.ops.activity import JobActivity
 from tests.billing.support import (
     KEYS,
     PATH_STATES,
@@ -93,10 +94,11 @@ async def test_an_end_settles_the_reservation(redis: Redis, end: JobState) -> No
     jobs, billing = stores(redis, Clock(), starting_credits=STARTING)
     await billing.ensure_account(1)
     job = await submit(jobs, 1, price=PRICE)
-    await drive(jobs, job.job_id, *_path_to(end))
+    ended = await drive(jobs, job.job_id, *_path_to(end))
 
     expected_balance = STARTING - PRICE if SETTLEMENT[end] == "capture" else STARTING
     assert await money(redis, 1) == (expected_balance, 0)
+    assert ended.balance_after == expected_balance  # the low-balance notice reads it
     assert await ledger_types(redis, 1) == ["grant", "reservation", SETTLEMENT[end]]
     assert await ledger_sum(redis, 1) == expected_balance
     assert await redis.hexists(KEYS.applied(1), f"{SETTLEMENT[end]}:{job.job_id}")
@@ -158,6 +160,25 @@ async def test_concurrent_identical_ends_capture_once(redis: Redis) -> None:
     assert {j.state for j in ended} == {JobState.DONE}
     assert await ledger_types(redis, 1) == ["grant", "reservation", "capture"]
     assert await money(redis, 1) == (STARTING - PRICE, 0)
+
+
+async def test_an_ended_job_is_counted_once_for_the_overview(redis: Redis) -> None:
+    """The admin overview's minute counts and waits come with the move that ends the
+    job: a repeated end (a retry after a lost reply) adds nothing."""
+    clock = Clock()
+    jobs, billing = stores(redis, clock, starting_credits=STARTING)
+    await billing.ensure_account(1)
+    job = await submit(jobs, 1, price=PRICE)
+    clock.advance(12.5)
+    await drive(jobs, job.job_id, *PATH_STATES, JobState.DONE)
+    await jobs.transition(job.job_id, JobState.DONE)
+    failed = await submit(jobs, 1, price=PRICE)
+    await jobs.transition(failed.job_id, JobState.FAILED)
+
+    activity = JobActivity(redis, KEYS, clock=clock)
+    [minute] = await activity.minutes(1)
+    assert minute.counts == {"done": 1, "failed": 1}
+    assert await activity.waits([job.model]) == {job.model: [12.5]}
 
 
 async def test_racing_ends_settle_once_and_the_losers_learn_the_winner(redis: Redis) -> None:

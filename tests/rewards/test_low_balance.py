@@ -31,6 +31,17 @@ async def test_one_notice_per_crossing(redis: Redis) -> None:
     assert await watch.notice_due(USER) is None
 
 
+async def test_a_settlement_above_the_threshold_needs_no_check(redis: Redis) -> None:
+    """The job's settlement left 6, not below 5: no notice, whatever Redis holds now
+    (a later capture, which makes its own check, took it to 4)."""
+    _, billing = stores(redis, Clock(), starting_credits=4)
+    watch = LowBalanceWatch(KEYS, Scripts(redis), threshold=5)
+    await billing.ensure_account(USER)
+    assert await watch.notice_due(USER, balance_after=6) is None
+    assert await watch.notice_due(USER, balance_after=4) == 4
+    assert await watch.notice_due(USER, balance_after=4) is None, "told once"
+
+
 async def test_two_jobs_ending_together_give_one_notice(redis: Redis) -> None:
     _, billing = stores(redis, Clock(), starting_credits=2)
     watch = LowBalanceWatch(KEYS, Scripts(redis), threshold=5)

@@ -11,14 +11,18 @@
 -- KEYS[6] ledger stream (kb:ledger:{id})
 -- KEYS[7] applied hash  (kb:applied:{id})
 -- KEYS[8] model spend   (kb:models:spend:{model}:{day}, the day the job was reserved)
--- KEYS[9] optional: task key (kb:task:{task_id}), given when the fields set a task id
+-- KEYS[9] activity     (kb:activity:{minute}, the minute of `now`): ended jobs by state
+-- KEYS[10] model waits  (kb:activity:waits:{model}): submit-to-done seconds, newest first
+-- KEYS[11] optional: task key (kb:task:{task_id}), given when the fields set a task id
 -- ARGV[1] job id
 -- ARGV[2] target state
 -- ARGV[3] now           (unix seconds: t_{state} and updated_at)
 -- ARGV[4] states the move is allowed from, comma-separated (table, narrowed by expected)
 -- ARGV[5] settlement    'capture' | 'release' for a final target state, '' otherwise
 -- ARGV[6] task key TTL  (seconds)
--- ARGV[7..] fields to write, as field, value pairs
+-- ARGV[7] activity TTL  (seconds)
+-- ARGV[8] waits kept    (the model waits list's length cap)
+-- ARGV[9..] fields to write, as field, value pairs
 --
 -- Returns one of:
 --   {'ok', field, value, ...}    moved; the record after the move (HGETALL)
@@ -75,7 +79,7 @@ if settlement ~= '' and redis.call('HEXISTS', KEYS[7], 'reserve:' .. job_id) == 
 end
 
 redis.call('HSET', KEYS[1], 'state', target, 't_' .. target, now, 'updated_at', now,
-  unpack(ARGV, 7))
+  unpack(ARGV, 9))
 if current == 'queued' then
   redis.call('LREM', KEYS[4], 0, job_id)
 end
@@ -91,9 +95,21 @@ end
 if settlement ~= '' then
   redis.call('SREM', KEYS[2], job_id)
   redis.call('SREM', KEYS[3], job_id)
+  -- The owner's balance once the job is settled: a caller comparing it with the
+  -- low-balance threshold needs no read of its own when it is above.
+  redis.call('HSET', KEYS[1], 'balance_after', redis.call('HGET', KEYS[5], 'balance') or '0')
+  -- The admin overview's counts (read by kiebot/ops/activity.py), kept with the move
+  -- that ends the job so that each ended job is counted once.
+  redis.call('HINCRBY', KEYS[9], target, 1)
+  redis.call('EXPIRE', KEYS[9], ARGV[7])
+  local waited = tonumber(now) - tonumber(redis.call('HGET', KEYS[1], 'created_at'))
+  if target == 'done' and waited >= 0 then
+    redis.call('LPUSH', KEYS[10], string.format('%.3f', waited))
+    redis.call('LTRIM', KEYS[10], 0, tonumber(ARGV[8]) - 1)
+  end
 end
-if KEYS[9] then
-  redis.call('SET', KEYS[9], job_id, 'EX', ARGV[6])
+if KEYS[11] then
+  redis.call('SET', KEYS[11], job_id, 'EX', ARGV[6])
 end
 
 local record = redis.call('HGETALL', KEYS[1])
