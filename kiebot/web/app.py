@@ -29,7 +29,7 @@ from kiebot.web.keys import (
     SETTINGS,
     WAKE_TASK,
 )
-from kiebot.web.render import TEMPLATES, create_templates
+from kiebot.web.render import TEMPLATES, Templates
 
 TELEGRAM_WEBHOOK_PATH = "/telegram/webhook"
 
@@ -79,7 +79,7 @@ def create_web_app(
 def _add_console(app: web.Application, console: Console) -> None:
     """The admin pages, their JSON under /api/, and the login that guards them."""
     app[CONSOLE] = console
-    app[TEMPLATES] = create_templates()
+    app[TEMPLATES] = Templates()
     app.router.add_get(LOGIN_PATH, login.login_form)
     app.router.add_post(LOGIN_PATH, login.login)
     app.router.add_post("/logout", login.logout)

@@ -6,19 +6,24 @@ impossible, and the pages share one layout by inheritance. aiohttp-jinja2 was no
 it adds a decorator and a string-keyed app slot; the environment lives under a typed
 `AppKey` here like every other dependency. No JavaScript, no build step: pages are
 plain forms and one inline SVG chart.
+
+The environment is built when the first page is asked for: jinja2 and the compiled
+templates take about 2 MB that a bot whose console is never opened (most of its life on
+a small VPS) would carry for nothing.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 from aiohttp import web
 
 from kiebot.web.auth import CSRF_FIELD, SESSION
 
-TEMPLATES = web.AppKey("templates", jinja2.Environment)
+if TYPE_CHECKING:
+    import jinja2
+
 _HEADERS = {
     # Nothing but our own page: no scripts at all, inline styles and the inline SVG only.
     "Content-Security-Policy": (
@@ -55,7 +60,24 @@ def number(value: float | None) -> str:
     return shown.replace(",", " ")  # thin grouping, no locale's comma-or-point question
 
 
-def create_templates() -> jinja2.Environment:
+class Templates:
+    """The console's templates, loaded with jinja2 on the first page."""
+
+    def __init__(self) -> None:
+        self._environment: jinja2.Environment | None = None
+
+    def get_template(self, name: str) -> jinja2.Template:
+        if self._environment is None:
+            self._environment = create_environment()
+        return self._environment.get_template(name)
+
+
+TEMPLATES = web.AppKey("templates", Templates)
+
+
+def create_environment() -> jinja2.Environment:
+    import jinja2  # on first use: see the module docstring
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("kiebot.web", "templates"),
         autoescape=True,
