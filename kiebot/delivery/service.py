@@ -41,13 +41,20 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.methods import SendDocument, SendPhoto, SendVideo, TelegramMethod
+from aiogram.methods import TelegramMethod
 from aiogram.types import InlineKeyboardMarkup, InputFile, LabeledPrice, Message, MessageId
 from loguru import logger
 
 from kiebot.delivery import refusals
 from kiebot.delivery.errors import DeliveryFailed, RecipientUnavailable, ResultUnavailable
-from kiebot.delivery.methods import EditText, SendText
+from kiebot.delivery.methods import (
+    EditText,
+    SendResultDocument,
+    SendResultPhoto,
+    SendResultVideo,
+    SendText,
+    SentMedia,
+)
 from kiebot.delivery.pacing import Pacer
 from kiebot.delivery.status import StatusMessage
 from kiebot.delivery.stream import (
@@ -93,22 +100,16 @@ def _media_request(
     media: InputFile | str,
     caption: str | None,
     markup: InlineKeyboardMarkup | None,
-) -> TelegramMethod[Message]:
+) -> TelegramMethod[SentMedia]:
     """The Bot API call that sends `media` (an upload or a file id) as `method`."""
     if method == "photo":
-        return SendPhoto(chat_id=chat_id, photo=media, caption=caption, reply_markup=markup)
+        return SendResultPhoto(chat_id=chat_id, photo=media, caption=caption, reply_markup=markup)
     if method == "video":
-        return SendVideo(
-            chat_id=chat_id,
-            video=media,
-            caption=caption,
-            reply_markup=markup,
-            supports_streaming=True,
-        )
-    return SendDocument(chat_id=chat_id, document=media, caption=caption, reply_markup=markup)
+        return SendResultVideo(chat_id=chat_id, video=media, caption=caption, reply_markup=markup)
+    return SendResultDocument(chat_id=chat_id, document=media, caption=caption, reply_markup=markup)
 
 
-def _sent_file(message: Message, method: UploadMethod) -> tuple[UploadMethod, str, int | None]:
+def _sent_file(message: SentMedia, method: UploadMethod) -> tuple[UploadMethod, str, int | None]:
     """What Telegram stored: the kind it kept, its file id, its size.
 
     Telegram may keep a file as another kind than asked (a video it cannot parse becomes
@@ -246,7 +247,7 @@ class Delivery:
         limit = self._limit(method)
         sent: list[int] = []
 
-        async def attempt() -> Message:
+        async def attempt() -> SentMedia:
             file = ResultFile(await source.take(), filename=source.filename, limit=limit)
             try:
                 return await self._bot(_media_request(method, chat_id, file, caption, markup))
