@@ -229,10 +229,14 @@ def _job_class(value: str) -> JobClass:
     raise ValueError(f"unknown job class {value!r}")
 
 
+# Each state with its timestamp's field, in life order; built once, read per record.
+_STATE_TIMES = tuple((state, f"t_{state}") for state in JobState)
+
+
 def _timeline(data: Mapping[str, str]) -> list[tuple[JobState, float]]:
     # Sorting is stable and JobState iterates in life order, so created sorts before
     # queued although submit gives both the same timestamp.
-    passed = [(state, float(data[f"t_{state}"])) for state in JobState if f"t_{state}" in data]
+    passed = [(state, float(data[name])) for state, name in _STATE_TIMES if name in data]
     return sorted(passed, key=lambda entry: entry[1])
 
 
