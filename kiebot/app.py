@@ -440,16 +440,17 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(LogContextMiddleware())
     # Bans and per-user flood limits, before anything reads or writes for the update.
     limits = UpdateLimits(settings.user_message_limit, settings.user_press_limit)
+    senders = Senders(keys, scripts, account.languages, usernames)
     dispatcher.update.outer_middleware(
         LimitsMiddleware(
             UpdateGate(keys, scripts, limits),
+            senders=senders,
             billing=billing,
             delivery=delivery,
             unlimited=settings.admin_ids,
             on_drop=count_dropped(metrics),
         )
     )
-    senders = Senders(keys, scripts, account.languages, usernames)
     dispatcher.update.middleware(UserMiddleware(senders))
     dispatcher.include_router(build_router())
     return dispatcher

@@ -20,7 +20,9 @@ payment is money received that must be credited whoever sent it. Operators
 The state is in Redis (one Lua call per update, `update_gate.lua`), so the windows hold
 across a restart, and an update Telegram delivers twice is counted once (the window's
 members are update ids; an album's photos share their media group's id and count as one
-message).
+message). The same call remembers the sender's language and username when the process
+has not stored them yet (`account.Senders.unwritten`), which the user middleware would
+otherwise do in a call of its own.
 """
 
 from __future__ import annotations
@@ -35,10 +37,12 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.types import TelegramObject, Update, User
 from loguru import logger
 
+from kiebot.account.sender import SenderNote, Senders
 from kiebot.billing import Billing
 from kiebot.bot.texts import language_of, text
 from kiebot.delivery import Delivery
 from kiebot.store.keys import Keys
+from kiebot.store.replies import text as as_text
 from kiebot.store.scripts import Scripts
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -63,11 +67,13 @@ class UpdateLimits:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """`outcome` ok: handle it. banned / limited: drop it, and reply only when `tell`."""
+    """`outcome` ok: handle it. banned / limited: drop it, and reply only when `tell`.
+    `sender`: the (language, choice) the script wrote for the sender's note, if given."""
 
     outcome: Literal["ok", "banned", "limited"]
     tell: bool = False
     retry_after: float = 0.0
+    sender: tuple[str, str] | None = None
 
 
 class UpdateGate:
@@ -87,20 +93,32 @@ class UpdateGate:
         self._clock = clock
 
     async def check(
-        self, user_id: int, kind: Kind, member: str, *, limited: bool = True
+        self,
+        user_id: int,
+        kind: Kind,
+        member: str,
+        *,
+        limited: bool = True,
+        sender: SenderNote | None = None,
     ) -> Verdict:
-        """Count the update (`member`: its id) and say whether to handle it."""
+        """Count the update (`member`: its id) and say whether to handle it; with
+        `sender`, an update let through also has its sender remembered, in the same call."""
         k = self._keys
         keys = [k.user(user_id), k.flood(user_id, kind), k.flood_told(user_id, kind)]
         keys.append(k.banned_told(user_id))
         limit = self._limits.of(kind) if limited else 0
         window = self._limits.window_s
         args = [repr(self._clock()), member, str(limit), repr(window), str(BANNED_REPLY_S)]
+        if sender is not None:
+            keys.extend(sender.keys)
+            args.extend(sender.args)
         reply: list[Any] = await self._scripts.update_gate(keys=keys, args=args)
         if reply[0] == "banned":
             return Verdict("banned", tell=int(reply[1]) == 1)
         if reply[0] == "limited":
             return Verdict("limited", tell=int(reply[2]) == 1, retry_after=float(reply[1]))
+        if len(reply) == 3:
+            return Verdict("ok", sender=(as_text(reply[1]), as_text(reply[2])))
         return Verdict("ok")
 
 
@@ -129,12 +147,14 @@ class LimitsMiddleware(BaseMiddleware):
         self,
         gate: UpdateGate,
         *,
+        senders: Senders,
         billing: Billing,
         delivery: Delivery,
         unlimited: frozenset[int] = frozenset(),
         on_drop: Callable[[str], None] | None = None,
     ) -> None:
         self._gate = gate
+        self._senders = senders
         self._billing = billing
         self._delivery = delivery
         self._unlimited = unlimited
@@ -149,8 +169,11 @@ class LimitsMiddleware(BaseMiddleware):
             return await handler(event, data)
         kind, member = counted
         limited = user.id not in self._unlimited
-        verdict = await self._gate.check(user.id, kind, member, limited=limited)
+        note = self._senders.unwritten(user.id, user.language_code, user.username)
+        verdict = await self._gate.check(user.id, kind, member, limited=limited, sender=note)
         if verdict.outcome == "ok":
+            if note is not None and verdict.sender is not None:
+                self._senders.written(note, *verdict.sender)
             return await handler(event, data)
         logger.info("{} dropped: {}", kind, verdict.outcome)
         if self._on_drop is not None:

@@ -42,6 +42,11 @@ def _with_account(name: str, *libraries: str) -> str:
     return "\n".join([*sources, _source(name)])
 
 
+def _with_sender(name: str) -> str:
+    """The script's source after the sender library (`kb_user_seen`)."""
+    return f"{_source('_sender')}\n{_source(name)}"
+
+
 class Script:
     """A Lua script called by its SHA1 (EVALSHA), loaded again when Redis lost it (a
     restart empties the script cache), so callers never see NOSCRIPT.
@@ -83,8 +88,8 @@ class Scripts:
         self.referral_reward: Script = Script(redis, _with_money("referral_reward"))
         self.spending_today: Script = Script(redis, _with_spending("spending_today"))
         self.balance_low: Script = Script(redis, _source("balance_low"))
-        self.update_gate: Script = Script(redis, _source("update_gate"))
-        self.user_seen: Script = Script(redis, _source("user_seen"))
+        self.update_gate: Script = Script(redis, _with_sender("update_gate"))
+        self.user_seen: Script = Script(redis, _with_sender("user_seen"))
         self.payment_credit: Script = Script(redis, _with_money("payment_credit"))
         self.broadcast_mark: Script = Script(redis, _source("broadcast_mark"))
         self.payment_refund_begin: Script = Script(redis, _with_money("payment_refund_begin"))

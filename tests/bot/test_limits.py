@@ -6,8 +6,11 @@ import pytest
 from aiogram.types import Update
 from redis.asyncio import Redis
 
+from kiebot.account import Languages, Senders
 from kiebot.billing import Billing
+from kiebot.billing.usernames import Usernames
 from kiebot.bot.limits import Kind, UpdateGate, UpdateLimits, classify
+from kiebot.preferences import Preferences
 from kiebot.store import Keys, Scripts
 from tests.billing.support import START, Clock
 
@@ -122,3 +125,43 @@ def test_payments_pass_the_gate_and_albums_count_by_group() -> None:
     assert classify(_update(callback_query=query)) == ("press", "5")
     assert classify(_update(message={**message, "successful_payment": paid})) is None
     assert classify(_update(pre_checkout_query=checkout)) is None
+
+
+def senders(redis: Redis) -> tuple[Senders, Usernames]:
+    scripts = Scripts(redis)
+    billing = Billing(redis, KEYS, scripts, starting_credits=0)
+    usernames = Usernames(redis, KEYS)
+    languages = Languages(Preferences(redis, KEYS), billing)
+    return Senders(KEYS, scripts, languages, usernames), usernames
+
+
+async def test_an_update_let_through_remembers_its_sender_in_the_same_call(
+    redis: Redis,
+) -> None:
+    """A new sender's first update costs the gate's call only: its language and name
+    are written by it, and the user middleware then finds them known."""
+    clock = Clock()
+    known, usernames = senders(redis)
+    note = known.unwritten(USER, "ru", "Anna_K")
+    assert note is not None
+
+    verdict = await gate(redis, clock).check(USER, "message", "1", sender=note)
+    assert (verdict.outcome, verdict.sender) == ("ok", ("ru", ""))
+    assert known.written(note, *verdict.sender) == "ru"
+
+    assert known.unwritten(USER, "ru", "Anna_K") is None  # no call of its own next
+    assert await usernames.find("anna_k") == USER
+    assert await redis.hget(KEYS.user(USER), "lang") == "ru"
+
+
+async def test_a_dropped_update_remembers_nothing_of_its_sender(redis: Redis) -> None:
+    clock = Clock()
+    known, usernames = senders(redis)
+    one = gate(redis, clock, UpdateLimits(messages=1))
+    await one.check(USER, "message", "1")
+    note = known.unwritten(USER, "en", "flooder")
+    assert note is not None
+
+    verdict = await one.check(USER, "message", "2", sender=note)
+    assert (verdict.outcome, verdict.sender) == ("limited", None)
+    assert await usernames.find("flooder") is None
