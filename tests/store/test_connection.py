@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+import pytest
 from redis.asyncio import Redis
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from kiebot.store import Keys, Scripts, create_redis
-from tests.support.redis_server import RedisServer
+from tests.support.redis_server import RedisServer, find_redis_server
 
 
 async def test_callers_beyond_the_pool_wait_their_turn_past_the_redis_timeout(
@@ -40,3 +43,32 @@ async def test_a_script_runs_again_after_redis_lost_its_script_cache(redis: Redi
         args=["2.0", "5", "60", "1", "0"],
     )
     assert dict(zip(flat[::2], flat[1::2], strict=True))["balance"] == "5"  # granted once
+
+
+async def test_a_write_to_a_redis_that_stopped_reading_times_out_then_the_client_recovers(
+    tmp_path: Path,
+) -> None:
+    """A hung Redis (here stopped) fails a call after the timeout and retries, instead of
+    hanging the bot; once it reads again, the same client works. The value is larger
+    than the kernel's socket buffers, so the write itself is what waits."""
+    binary = find_redis_server()
+    assert binary is not None
+    server = RedisServer(binary, tmp_path)
+    server.start()
+    client = create_redis(server.url, timeout_s=0.3)
+    loop = asyncio.get_running_loop()
+    try:
+        assert await client.ping()
+        server.pause()
+        started = loop.time()
+        try:
+            with pytest.raises(RedisTimeoutError):
+                await client.set("test-connection:big", "x" * (64 * 1024 * 1024))
+            assert loop.time() - started < 20
+        finally:
+            server.resume()
+        assert await client.set("test-connection:small", "1")
+        assert await client.get("test-connection:small") == "1"
+    finally:
+        await client.aclose()
+        server.stop()

@@ -6,6 +6,7 @@ AOF is on so that `restart()` keeps the data, as a production Redis with
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import time
@@ -57,6 +58,15 @@ class RedisServer:
             self._process.kill()
             self._process.wait(timeout=10)
             self._process = None
+
+    def pause(self) -> None:
+        """SIGSTOP: Redis stops reading its sockets, as a hung or swapped-out one does."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self._process is not None:
+            self._process.send_signal(signal.SIGCONT)
 
     def restart(self) -> None:
         self.stop()
