@@ -62,9 +62,8 @@ class _Connection(Connection):
         if isinstance(command, bytes):
             command = [command]
         writer = self._writer
-        if writer is None:  # is_connected said otherwise; let redis-py report it
-            await super().send_packed_command(command, check_health=False)
-            return
+        if writer is None:  # not after a connect; keeps the type checker's None out
+            raise RedisConnectionError("Connection closed by the client.")
         try:
             writer.writelines(command)
             if writer.transport.get_write_buffer_size():
