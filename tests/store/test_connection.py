@@ -16,13 +16,14 @@ from tests.support.redis_server import RedisServer, find_redis_server
 async def test_callers_beyond_the_pool_wait_their_turn_past_the_redis_timeout(
     redis_server: RedisServer,
 ) -> None:
-    # Two connections, six callers each holding one for 0.15 s: the last ones wait about
-    # 0.3 s for a connection, longer than the 0.2 s Redis timeout. Waiting is the pool's
-    # queue, not a fault of Redis: every caller gets its answer.
-    client = create_redis(redis_server.url, pool_size=2, timeout_s=0.2)
+    # One connection, six callers each holding it for 0.1 s: the last one waits at least
+    # 0.5 s for it, longer than the 0.3 s Redis timeout. Waiting is the pool's queue, not
+    # a fault of Redis: every caller gets its answer. (Redis ends a blocked pop on its
+    # 10 Hz clock, so each pop's reply may come up to 0.1 s late: the timeout leaves room.)
+    client = create_redis(redis_server.url, pool_size=1, timeout_s=0.3)
     try:
         answers = await asyncio.gather(
-            *(client.blpop([f"test-connection:empty:{n}"], timeout=0.15) for n in range(6))
+            *(client.blpop([f"test-connection:empty:{n}"], timeout=0.1) for n in range(6))
         )
     finally:
         await client.aclose()
